@@ -1,0 +1,45 @@
+import * as pulumi from "@pulumi/pulumi";
+import { ClickHouseCluster } from "../infra/clickhouse";
+import { KafkaCluster } from "../infra/kafka";
+import { MilvusCluster } from "../infra/milvus";
+import { Platform } from "../infra/platform/namespace";
+import { PostgresCluster } from "../infra/postgres";
+import { RedisSentinel } from "../infra/redis";
+import type { StackConfig } from "./config";
+
+/** The one documented shape of every stack's outputs (see README, "Stack outputs"). */
+export interface DataTierOutputs {
+  environment: string;
+  namespace: pulumi.Output<string> | string;
+  postgres: PostgresCluster["endpoints"];
+  redis: RedisSentinel["endpoints"];
+  kafka: KafkaCluster["endpoints"];
+  clickhouse: ClickHouseCluster["endpoints"];
+  milvus: MilvusCluster["endpoints"];
+}
+
+/**
+ * Composes one component per system from an already validated config. Kubernetes stacks get a
+ * namespace first; the local stack runs the same systems as processes, so it has none.
+ */
+export function buildDataTier(cfg: StackConfig): DataTierOutputs {
+  const onKubernetes = cfg.environment !== "local";
+  const platform = onKubernetes ? new Platform("platform", { namespace: cfg.namespace, environment: cfg.environment }) : undefined;
+  const namespace = platform?.namespace ?? pulumi.output(cfg.namespace);
+  const deps = platform ? { dependsOn: [platform] } : {};
+  const common = { namespace, environment: cfg.environment };
+  const postgres = new PostgresCluster("postgres", { ...common, config: cfg.postgres }, deps);
+  const redis = new RedisSentinel("redis", { ...common, config: cfg.redis }, deps);
+  const kafka = new KafkaCluster("kafka", { ...common, config: cfg.kafka }, deps);
+  const clickhouse = new ClickHouseCluster("clickhouse", { ...common, config: cfg.clickhouse }, deps);
+  const milvus = new MilvusCluster("milvus", { ...common, config: cfg.milvus }, deps);
+  return {
+    environment: cfg.environment,
+    namespace,
+    postgres: postgres.endpoints,
+    redis: redis.endpoints,
+    kafka: kafka.endpoints,
+    clickhouse: clickhouse.endpoints,
+    milvus: milvus.endpoints,
+  };
+}

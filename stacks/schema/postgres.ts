@@ -1,0 +1,49 @@
+import { z } from "zod";
+import { byteQuantity, pinnedImage, positiveInt, resources } from "./common";
+
+export const postgresConfig = z
+  .strictObject({
+    /** Patroni members (primary + replicas). */
+    members: positiveInt,
+    /** Spilo (postgres + Patroni) image for the StatefulSet. */
+    image: pinnedImage,
+    resources,
+    /** Size of each member's data volume. */
+    storage: byteQuantity,
+    /** Standbys that must confirm a commit before it is acknowledged (synchronous_mode). */
+    synchronousNodeCount: positiveInt,
+    /** A replica further behind than this many bytes is never promoted. */
+    maximumLagOnFailover: positiveInt,
+    /** Leader key TTL in seconds; bounds how long a dead primary keeps the leader lock. */
+    ttl: positiveInt,
+    loopWait: positiveInt,
+    retryTimeout: positiveInt,
+    pgbouncer: z.strictObject({
+      replicas: positiveInt,
+      image: pinnedImage,
+      defaultPoolSize: positiveInt,
+      maxClientConn: positiveInt,
+    }),
+    /** Transaction-history partitions: months kept online and months pre-created ahead. */
+    retention: z.strictObject({
+      transactionMonths: positiveInt,
+      partitionsAhead: positiveInt,
+    }),
+  })
+  .superRefine((c, ctx) => {
+    if (c.loopWait + 2 * c.retryTimeout > c.ttl) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["ttl"],
+        message: `loopWait + 2*retryTimeout must be <= ttl, got ${c.loopWait} + 2*${c.retryTimeout} > ${c.ttl}`,
+      });
+    }
+    if (c.synchronousNodeCount >= c.members) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["synchronousNodeCount"],
+        message: `must be less than members (${c.members}), got ${c.synchronousNodeCount}`,
+      });
+    }
+  });
+export type PostgresConfig = z.infer<typeof postgresConfig>;

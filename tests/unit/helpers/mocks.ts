@@ -1,0 +1,111 @@
+import * as pulumi from "@pulumi/pulumi";
+import { deserializeProperties } from "@pulumi/pulumi/runtime/rpc";
+import * as settings from "@pulumi/pulumi/runtime/settings";
+import { buildDataTier, type DataTierOutputs } from "../../../stacks/data-tier";
+import { parseStackConfig, type StackConfig } from "../../../stacks/config";
+import { readStackFile } from "../../../local/stack-config";
+
+/** One resource as the engine would have registered it. */
+export interface RecordedResource {
+  type: string;
+  name: string;
+  inputs: Record<string, unknown>;
+  /** URN of the parent (undefined for the stack's direct children). */
+  parent?: string;
+  urn: string;
+  custom: boolean;
+}
+
+export interface ProgramRun {
+  resources: RecordedResource[];
+  outputs: DataTierOutputs;
+  byType(type: string): RecordedResource[];
+  one(type: string, name: string): RecordedResource;
+}
+
+const recorded: RecordedResource[] = [];
+
+void pulumi.runtime.setMocks(
+  {
+    newResource(args) {
+      return { id: args.custom ? `${args.name}-id` : undefined, state: args.inputs };
+    },
+    call(args) {
+      return args.inputs;
+    },
+  },
+  "data-platform",
+  "test",
+  false,
+);
+
+// The mock monitor sees every registration (components too) but does not pass the parent to the
+// mocks, so wrap it once to record the parent URN from the request itself.
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getCustom(): boolean;
+  getObject(): unknown;
+}
+type Callback = (err: unknown, res: { getUrn(): string } | undefined) => void;
+const monitor = settings.getMonitor() as unknown as { registerResource(req: RegisterRequest, cb: Callback): unknown };
+const register = monitor.registerResource.bind(monitor);
+monitor.registerResource = (req, cb) =>
+  register(req, (err, res) => {
+    if (!err && res) {
+      recorded.push({
+        type: req.getType(),
+        name: req.getName(),
+        inputs: deserializeProperties(req.getObject() as Parameters<typeof deserializeProperties>[0]) as Record<string, unknown>,
+        parent: req.getParent() || undefined,
+        urn: res.getUrn(),
+        custom: req.getCustom(),
+      });
+    }
+    cb(err, res);
+  });
+
+async function settle(): Promise<void> {
+  // Registration and input resolution are asynchronous: wait until the count stops changing.
+  let last = -1;
+  for (let i = 0; i < 200; i++) {
+    await new Promise((r) => setTimeout(r, 5));
+    if (recorded.length === last && i > 5) return;
+    last = recorded.length;
+  }
+}
+
+/**
+ * Runs the program for a stack config under Pulumi mocks and returns every registered resource
+ * (components and custom resources) with its type, name, resolved inputs and parent.
+ * `config` is either a stack name (reads Pulumi.<stack>.yaml) or a raw config object, which is
+ * validated exactly as the real program does, so invalid config throws before anything registers.
+ */
+export async function runProgram(config: string | Record<string, unknown>): Promise<ProgramRun> {
+  recorded.length = 0;
+  const cfg: StackConfig = typeof config === "string" ? readStackFile(config) : parseStackConfig(config, "test");
+  const outputs = buildDataTier(cfg);
+  await settle();
+  const resources = [...recorded];
+  return {
+    resources,
+    outputs,
+    byType: (type) => resources.filter((r) => r.type === type),
+    one(type, name) {
+      const found = resources.filter((r) => r.type === type && r.name === name);
+      if (found.length !== 1) throw new Error(`expected one ${type} named ${name}, found ${found.length}`);
+      return found[0];
+    },
+  };
+}
+
+/** Resolves an Output for assertions (mocks resolve immediately). */
+export function valueOf<T>(o: pulumi.Input<T>): Promise<T> {
+  return new Promise((resolve) => pulumi.output(o).apply((v) => resolve(v as T)));
+}
+
+/** Whether an Output is marked secret. */
+export function isSecretOutput(o: pulumi.Output<unknown>): Promise<boolean> {
+  return (o as unknown as { isSecret: Promise<boolean> }).isSecret;
+}
