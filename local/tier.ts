@@ -41,8 +41,9 @@ export interface TierOptions {
   log?: (message: string) => void;
 }
 
+/** Where the running tier's state lives; tests point DATA_PLATFORM_RUN_DIR elsewhere so they never touch a user's tier. */
 export function runDir(): string {
-  const dir = path.join(cacheDir(), "run");
+  const dir = process.env.DATA_PLATFORM_RUN_DIR ?? path.join(cacheDir(), "run");
   fs.mkdirSync(dir, { recursive: true });
   return dir;
 }
