@@ -1,9 +1,268 @@
+import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { renderPatroniYaml } from "../../infra/postgres/config/patroni";
+import { renderPgbouncerIni, renderPgbouncerUserlist } from "../../infra/postgres/config/pgbouncer";
+import { connect } from "../../infra/postgres/client/connect";
 import type { StackConfig } from "../../stacks/config";
-import type { StartContext, StartedService } from "../types";
+import { ensureDebPackages } from "../install";
+import { canConnect, freePorts } from "../ports";
+import { chownTree, lookupUser, startProcess, waitUntil, type ManagedProcess } from "../process";
+import { ServiceStartError, type StartContext, type StartedService } from "../types";
+import { startEtcd } from "./postgres/etcd";
+import {
+  clusterState,
+  isLeader,
+  killMember,
+  launchPatroni,
+  restartMember,
+  stopMember,
+  waitForHealthy,
+  type PostgresMember,
+} from "./postgres/members";
 
-// Placeholder until the postgres issue lands its real local server.
-export type PostgresEndpoints = Record<string, never>;
+export { clusterState, isLeader, type PostgresMember } from "./postgres/members";
 
-export async function startPostgres(_ctx: StartContext, _cfg: StackConfig): Promise<StartedService<PostgresEndpoints>> {
-  throw new Error("local postgres is not implemented yet");
+export const POSTGRES_BIN = "/usr/lib/postgresql/15/bin";
+const DATABASE = "trading";
+const SCOPE = "trading-pg";
+const HOST = "127.0.0.1";
+
+/** Debian packages the local cluster runs on (installed when missing). */
+export const POSTGRES_PACKAGES = ["postgresql-15", "patroni", "etcd-server", "pgbouncer", "python3-psycopg2", "postgresql-client-15"] as const;
+
+export interface PostgresCredentials {
+  readonly user: string;
+  readonly password: string;
+}
+
+export interface PostgresEndpoints {
+  readonly host: string;
+  readonly scope: string;
+  readonly database: string;
+  readonly members: PostgresMember[];
+  /** Libpq multi-host URL with target_session_attrs=read-write (superuser; local throwaway password). */
+  readonly connectionString: string;
+  /** Same hosts, as the application login `app`. */
+  readonly appConnectionString: string;
+  readonly superuser: PostgresCredentials;
+  readonly app: PostgresCredentials;
+  readonly pgbouncer: {
+    readonly host: string;
+    readonly port: number;
+    readonly pid: number;
+    /** Database name of the read-write pool (follows the primary) and of the read-only pool. */
+    readonly readWriteDatabase: string;
+    readonly readOnlyDatabase: string;
+    readonly admin: PostgresCredentials;
+  };
+  readonly etcd: { readonly host: string; readonly port: number; readonly pid: number };
+  readonly synchronousNodeCount: number;
+  readonly binDir: string;
+}
+
+const secret = () => randomBytes(18).toString("base64url");
+
+export function multiHostUrl(members: readonly { host: string; port: number }[], cred: PostgresCredentials, database: string): string {
+  const hosts = members.map((m) => `${m.host}:${m.port}`).join(",");
+  return `postgresql://${encodeURIComponent(cred.user)}:${encodeURIComponent(cred.password)}@${hosts}/${database}?target_session_attrs=read-write&connect_timeout=3`;
+}
+
+/**
+ * A 3-member (cfg.postgres.members) Patroni cluster on 127.0.0.1 with etcd3 as DCS, plus PgBouncer in
+ * transaction mode whose read-write pool follows the primary through a Patroni callback.
+ */
+export async function startPostgres(ctx: StartContext, cfg: StackConfig): Promise<StartedService<PostgresEndpoints>> {
+  ensureDebPackages(POSTGRES_PACKAGES, ctx.log);
+  const c = cfg.postgres;
+  const dir = path.join(ctx.baseDir, "postgres");
+  fs.mkdirSync(dir, { recursive: true });
+  const procs: ManagedProcess[] = [];
+  const members: PostgresMember[] = [];
+  const track = (p: ManagedProcess) => {
+    procs.push(p);
+    ctx.track(p.pid, "postgres");
+  };
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    const pgb = procs.find((p) => p.name === "pgbouncer");
+    await pgb?.stop(5000);
+    await Promise.all(members.map((m) => stopMember(m)));
+    await Promise.all(procs.map((p) => p.stop(5000)));
+  };
+
+  try {
+    const etcd = await startEtcd(path.join(dir, "etcd"), ctx.log);
+    track(etcd.proc);
+    const superuser = { user: "postgres", password: secret() };
+    const replicationPassword = secret();
+    const app = { user: "app", password: secret() };
+    const admin = { user: "pgbouncer_admin", password: secret() };
+    const [pgbPort, ...ports] = await freePorts(1 + 2 * c.members);
+    const followCfg = path.join(dir, "pgbouncer-follow.json");
+    const includeFile = path.join(dir, "pgbouncer-databases.ini");
+    const followScript = path.join(dir, "pgbouncer-follow.py");
+    fs.copyFileSync(path.join(__dirname, "postgres", "pgbouncer-follow.py"), followScript);
+    fs.chmodSync(followScript, 0o755);
+
+    const specs = Array.from({ length: c.members }, (_, i) => {
+      const name = `pg-${i + 1}`;
+      const mdir = path.join(dir, name);
+      return { name, mdir, port: ports[2 * i], restApiPort: ports[2 * i + 1] };
+    });
+    fs.writeFileSync(
+      followCfg,
+      JSON.stringify({
+        database: DATABASE,
+        includeFile,
+        pgbouncerPort: pgbPort,
+        adminUser: admin.user,
+        adminPassword: admin.password,
+        restApiPorts: specs.map((s) => s.restApiPort),
+      }),
+    );
+    for (const s of specs) {
+      fs.mkdirSync(path.join(s.mdir, "socket"), { recursive: true });
+      const configPath = path.join(s.mdir, "patroni.yml");
+      const dataDir = path.join(s.mdir, "data");
+      fs.writeFileSync(
+        configPath,
+        renderPatroniYaml({
+          scope: SCOPE,
+          config: c,
+          dcs: { kind: "etcd3", hosts: [`${HOST}:${etcd.port}`] },
+          member: {
+            name: s.name,
+            host: HOST,
+            listenHost: HOST,
+            port: s.port,
+            restApiPort: s.restApiPort,
+            dataDir,
+            binDir: POSTGRES_BIN,
+            socketDir: path.join(s.mdir, "socket"),
+            pgpassPath: path.join(s.mdir, "pgpass"),
+          },
+          credentials: { superuserPassword: superuser.password, replicationPassword },
+          clientCidr: "127.0.0.1/32",
+          callbacks: Object.fromEntries(
+            ["on_start", "on_role_change"].map((cb) => [cb, `/usr/bin/python3 ${followScript} ${followCfg} ${s.port}`]),
+          ),
+        }),
+        { mode: 0o600 },
+      );
+      members.push({
+        name: s.name,
+        host: HOST,
+        port: s.port,
+        restApiPort: s.restApiPort,
+        pid: 0,
+        pgid: 0,
+        pidFile: path.join(s.mdir, "patroni.pid"),
+        configPath,
+        dataDir,
+        logPath: path.join(s.mdir, "patroni.log"),
+      });
+    }
+    chownTree(dir, "postgres");
+
+    // The first member bootstraps alone so the others clone it instead of racing to initdb.
+    const launch = (m: PostgresMember, i: number) => {
+      const p = launchPatroni(m);
+      track(p);
+      members[i] = { ...m, pid: p.pid, pgid: p.pgid };
+      return p;
+    };
+    const first = launch(members[0], 0);
+    await waitUntil(
+      { service: "postgres (pg-1 bootstrap)", logPath: members[0].logPath, proc: first },
+      async () => (await clusterState([members[0]])).members.some((x) => isLeader(x.role) && x.state === "running"),
+      120_000,
+      500,
+    );
+    for (let i = 1; i < members.length; i++) launch(members[i], i);
+    await waitForHealthy(members, c.synchronousNodeCount, 180_000).catch((e: Error) => {
+      throw new Error(`${e.message} (logs: ${members.map((m) => m.logPath).join(", ")})`);
+    });
+    ctx.log(`postgres: ${members.length} Patroni members up (${members.map((m) => m.port).join(", ")})`);
+
+    const superUrl = multiHostUrl(members, superuser, "postgres");
+    const client = await connect(superUrl);
+    try {
+      await client.query(`create role ${app.user} login password '${app.password}'`);
+      await client.query(`create database ${DATABASE}`);
+    } finally {
+      await client.end();
+    }
+
+    // PgBouncer, with the databases file written once by the same script Patroni calls later.
+    const authFile = path.join(dir, "pgbouncer-userlist.txt");
+    fs.writeFileSync(authFile, renderPgbouncerUserlist({ [superuser.user]: superuser.password, [app.user]: app.password, [admin.user]: admin.password }), { mode: 0o600 });
+    const iniPath = path.join(dir, "pgbouncer.ini");
+    const pgbLog = path.join(dir, "pgbouncer.log");
+    const pgUser = lookupUser("postgres");
+    fs.writeFileSync(
+      iniPath,
+      renderPgbouncerIni({
+        config: c,
+        listenHost: HOST,
+        listenPort: pgbPort,
+        database: DATABASE,
+        authFile,
+        adminUser: admin.user,
+        databases: { includeFile },
+        pidFile: path.join(dir, "pgbouncer.pid"),
+      }),
+    );
+    // Synchronous on purpose: a one-shot child the event loop does not wait for would let node exit.
+    const follow = spawnSync("/usr/bin/python3", [followScript, followCfg, "0"], { uid: pgUser.uid, gid: pgUser.gid, encoding: "utf8" });
+    fs.writeFileSync(path.join(dir, "pgbouncer-follow.log"), `${follow.stdout}${follow.stderr}`);
+    if (follow.status !== 0) throw new ServiceStartError("postgres", path.join(dir, "pgbouncer-follow.log"), "pgbouncer-follow.py failed");
+    chownTree(dir, "postgres");
+    const pgb = startProcess({ name: "pgbouncer", command: "pgbouncer", args: [iniPath], logPath: pgbLog, user: "postgres" });
+    track(pgb);
+    await waitUntil({ service: "postgres (pgbouncer)", logPath: pgbLog, proc: pgb }, () => canConnect(pgbPort), 30_000);
+
+    const endpoints: PostgresEndpoints = {
+      host: HOST,
+      scope: SCOPE,
+      database: DATABASE,
+      members,
+      connectionString: multiHostUrl(members, superuser, DATABASE),
+      appConnectionString: multiHostUrl(members, app, DATABASE),
+      superuser,
+      app,
+      pgbouncer: { host: HOST, port: pgbPort, pid: pgb.pid, readWriteDatabase: DATABASE, readOnlyDatabase: `${DATABASE}_ro`, admin },
+      etcd: { host: HOST, port: etcd.port, pid: etcd.proc.pid },
+      synchronousNodeCount: c.synchronousNodeCount,
+      binDir: POSTGRES_BIN,
+    };
+    return { name: "postgres", endpoints, logDir: dir, stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
+function member(ep: PostgresEndpoints, name: string): PostgresMember {
+  const m = ep.members.find((x) => x.name === name);
+  if (!m) throw new Error(`postgres member "${name}" not found; members are ${ep.members.map((x) => x.name).join(", ")}`);
+  return m;
+}
+
+/** kill -9 of a whole member (Patroni and PostgreSQL), from any process (tests run in workers). */
+export function killNode(ep: PostgresEndpoints, name: string): Promise<void> {
+  return killMember(member(ep, name));
+}
+
+/** Starts a killed member again with its original patroni.yml; returns the new Patroni pid. */
+export function restartNode(ep: PostgresEndpoints, name: string): number {
+  return restartMember(member(ep, name));
+}
+
+/** Waits until every member runs again with one leader and a synchronous standby. */
+export function waitForHealthyCluster(ep: PostgresEndpoints, timeoutMs = 120_000) {
+  return waitForHealthy(ep.members, ep.synchronousNodeCount, timeoutMs);
 }
