@@ -31,7 +31,7 @@ export function kubernetesObjects(resources: RecordedResource[]): K8sObject[] {
 
 function crdDirFor(apiVersion: string): string | undefined {
   const group = apiVersion.split("/")[0];
-  if (!fs.existsSync(crdRoot)) return undefined;
+  if (!fs.existsSync(crdRoot)) throw new Error(`CRD schemas not found at ${crdRoot} (the shared/ folder beside the repo)`);
   for (const dir of fs.readdirSync(crdRoot)) {
     const full = path.join(crdRoot, dir);
     if (!fs.statSync(full).isDirectory()) continue;
