@@ -112,6 +112,7 @@ export async function startLocalTier(opts: TierOptions = {}): Promise<LocalTier>
   const stop = async () => {
     await Promise.allSettled(Object.values(started).map((s) => s.stop()));
     await killTracked(state);
+    await sweep(baseDir);
     fs.rmSync(baseDir, { recursive: true, force: true });
     if (readState()?.ownerPid === process.pid) fs.rmSync(stateFile(), { force: true });
     fs.rmSync(endpointsFile(), { force: true });
@@ -134,6 +135,48 @@ function alive(pid: number): boolean {
   }
 }
 
+/**
+ * Processes whose command line or working directory lies under the tier's directory. Catches nodes
+ * that a test restarted from its own worker process (so the tier never saw their pids).
+ */
+export function processesUnder(dir: string): number[] {
+  const found: number[] = [];
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^[0-9]+$/.test(entry)) continue;
+    const pid = Number(entry);
+    if (pid === process.pid) continue;
+    try {
+      const cmdline = fs.readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0").join(" ");
+      let cwd = "";
+      try {
+        cwd = fs.readlinkSync(`/proc/${entry}/cwd`);
+      } catch {
+        /* not ours to read */
+      }
+      if (cmdline.includes(dir) || cwd === dir || cwd.startsWith(`${dir}/`)) found.push(pid);
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  return found;
+}
+
+async function sweep(dir: string): Promise<void> {
+  const signal = (sig: NodeJS.Signals) => {
+    for (const pid of processesUnder(dir)) {
+      try {
+        process.kill(pid, sig);
+      } catch {
+        /* gone */
+      }
+    }
+  };
+  signal("SIGTERM");
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline && processesUnder(dir).length) await new Promise((r) => setTimeout(r, 100));
+  signal("SIGKILL");
+}
+
 async function killTracked(state: TierState): Promise<void> {
   for (const p of state.processes) if (alive(p.pid)) process.kill(-p.pid, "SIGTERM");
   const deadline = Date.now() + 10_000;
@@ -154,6 +197,7 @@ export async function stopRecordedTier(): Promise<number> {
     }
   }
   await killTracked(state);
+  await sweep(state.baseDir);
   fs.rmSync(state.baseDir, { recursive: true, force: true });
   fs.rmSync(stateFile(), { force: true });
   fs.rmSync(endpointsFile(), { force: true });
