@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { backupsConfig, PROD_MIN_RETENTION_DAYS } from "./schema/backups";
 import { clickhouseConfig } from "./schema/clickhouse";
 import { kafkaConfig } from "./schema/kafka";
 import { milvusConfig } from "./schema/milvus";
@@ -33,6 +34,8 @@ export const stackConfigSchema = z
       eksOidcProviderUrl: z.string().min(1).optional(),
     }),
     monitoring: z.strictObject({ enabled: z.boolean() }),
+    /** Backup retention (stacks/schema/backups.ts). */
+    backups: backupsConfig,
     /** Post-deploy providers refuse destructive changes (dropped columns, fewer partitions) unless this is true. */
     allowDestructiveChanges: z.boolean(),
     postgres: postgresConfig,
@@ -51,6 +54,9 @@ export const stackConfigSchema = z
       if (c.clickhouse.replicas < 2) issue(["clickhouse", "replicas"], `prod needs at least 2, got ${c.clickhouse.replicas}`);
       if (c.clickhouse.keeper.replicas < 3) issue(["clickhouse", "keeper", "replicas"], `prod needs at least 3, got ${c.clickhouse.keeper.replicas}`);
       if (c.milvus.mode !== "cluster") issue(["milvus", "mode"], `prod needs "cluster", got "${c.milvus.mode}"`);
+      for (const key of ["postgresRetentionDays", "clickhouseRetentionDays"] as const) {
+        if (c.backups[key] < PROD_MIN_RETENTION_DAYS) issue(["backups", key], `prod needs at least ${PROD_MIN_RETENTION_DAYS} days, got ${c.backups[key]}`);
+      }
       if (c.allowDestructiveChanges) issue(["allowDestructiveChanges"], "must be false in prod; allow a destructive change for one run with a dev stack or a reviewed override");
     }
     if (c.aws.enabled) {

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { awsResourcesFor } from "../infra/aws";
 import { ClickHouseCluster } from "../infra/clickhouse";
 import { KafkaCluster } from "../infra/kafka";
 import { MilvusCluster } from "../infra/milvus";
@@ -28,6 +29,7 @@ export function buildDataTier(cfg: StackConfig): DataTierOutputs {
   const namespace = platform?.namespace ?? pulumi.output(cfg.namespace);
   const deps = platform ? { dependsOn: [platform] } : {};
   const common = { namespace, environment: cfg.environment };
+  awsResourcesFor(cfg);
   const postgres = new PostgresCluster("postgres", { ...common, config: cfg.postgres }, deps);
   const redis = new RedisSentinel("redis", { ...common, config: cfg.redis }, deps);
   const kafka = new KafkaCluster("kafka", { ...common, config: cfg.kafka }, deps);
