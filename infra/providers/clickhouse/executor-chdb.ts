@@ -1,0 +1,46 @@
+import * as fs from "node:fs";
+import { ClickHouseExecError, firstLine, type ChdbConnection, type ClickHouseExecutor } from "./executor";
+
+/** chdb's errors start with "Query failed: "; keep ClickHouse's own "Code: N. DB::Exception: …" text. */
+function engineMessage(e: unknown): string {
+  return ((e as Error).message ?? String(e)).replace(/^Query failed:\s*/, "");
+}
+
+/**
+ * Executor over the in-process chdb engine. chdb binds one data directory per process, so a caller
+ * that moves to another directory must close this one and await chdb's drainPending() first.
+ */
+export async function openChdbExecutor(conn: ChdbConnection): Promise<ClickHouseExecutor> {
+  // Loaded lazily: chdb is a dev dependency and production (HTTP) never needs its native library.
+  const chdb = await import("chdb");
+  fs.mkdirSync(conn.dataDir, { recursive: true });
+  const session = new chdb.Session(conn.dataDir);
+  const wrap = async <T>(sql: string, run: () => Promise<T>): Promise<T> => {
+    try {
+      return await run();
+    } catch (e) {
+      throw new ClickHouseExecError(engineMessage(e), firstLine(sql));
+    }
+  };
+  return {
+    exec: (sql) => wrap(sql, async () => void (await session.queryAsync(sql, { format: "Null" }))),
+    query: <T>(sql: string) =>
+      wrap(sql, async () => {
+        const text = (await session.queryAsync(sql, { format: "JSONEachRow" })).text();
+        return text
+          .split("\n")
+          .filter((l) => l.trim())
+          .map((l) => JSON.parse(l) as T);
+      }),
+    insert: (table, rows) =>
+      wrap(`INSERT INTO ${table}`, async () => {
+        if (rows.length === 0) return;
+        const payload = Buffer.from(rows.map((r) => JSON.stringify(r)).join("\n"));
+        await session.insert({ table, values: payload, format: "JSONEachRow" });
+      }),
+    async close() {
+      session.close();
+      await chdb.drainPending();
+    },
+  };
+}
