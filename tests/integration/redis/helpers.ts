@@ -13,7 +13,10 @@ export function redisEndpoints(): RedisEndpoints {
 
 /** The application user through the Sentinels, exactly as a service connects. */
 export function appClient(e: RedisEndpoints, extra: RedisOptions = {}): Redis {
-  return connectRedis({ sentinels: e.sentinels, masterName: e.masterName, ...e.application }, extra);
+  const c = connectRedis({ sentinels: e.sentinels, masterName: e.masterName, ...e.application }, extra);
+  // Connection errors during a failover are expected; the client reconnects on its own.
+  c.on("error", () => {});
+  return c;
 }
 
 export function adminConnection(e: RedisEndpoints) {
