@@ -14,7 +14,8 @@ export async function openChdbExecutor(conn: ChdbConnection): Promise<ClickHouse
   // Loaded lazily: chdb is a dev dependency and production (HTTP) never needs its native library.
   const chdb = await import("chdb");
   fs.mkdirSync(conn.dataDir, { recursive: true });
-  const session = new chdb.Session(conn.dataDir);
+  // Same JSON as the HTTP interface gives: 64-bit integers as strings, so callers see one shape.
+  const session = new chdb.Session(conn.dataDir, { connectionArgs: ["--output_format_json_quote_64bit_integers=1"] });
   const wrap = async <T>(sql: string, run: () => Promise<T>): Promise<T> => {
     try {
       return await run();
