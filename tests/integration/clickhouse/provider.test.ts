@@ -4,6 +4,7 @@ import { openExecutor, type ChdbConnection, type ClickHouseExecutor } from "../.
 import { clickhouseSchemaProvider } from "../../../infra/providers/clickhouse/provider";
 import { applyClickHouseSchema, readApplied, readClickHouseSchema, SchemaStatementError } from "../../../infra/providers/clickhouse/schema-apply";
 import { checkClickHouseSchema, diffClickHouseSchema, type SchemaInputs, type SchemaOutputs } from "../../../infra/providers/clickhouse/schema-diff";
+import type { ItemDiff } from "../../../infra/providers/common";
 import { renderClickHouseSchema, type RenderOptions, type SchemaObject } from "../../../schemas/clickhouse";
 import { engineDir } from "./engine-dir";
 
@@ -12,12 +13,12 @@ const dir = engineDir("provider");
 const connection: ChdbConnection = { kind: "chdb", dataDir: dir };
 const render = (o: Partial<RenderOptions> = {}) =>
   renderClickHouseSchema({ mode: "single-node", cluster: "trading", retention: { ticksDays: 30, tradesDays: 90, quotesDays: 14 }, ...o });
-const inputs = (objects: SchemaObject[], allowDestructiveChanges = false): SchemaInputs => ({
+const inputs = (objects: readonly SchemaObject[], allowDestructiveChanges = false): SchemaInputs => ({
   connection,
   mode: "single-node",
   cluster: "trading",
   database: "market",
-  objects,
+  objects: [...objects],
   allowDestructiveChanges,
 });
 /** The rendered objects with one table's columns (and statement) changed as a developer would. */
@@ -81,7 +82,7 @@ describe("ClickHouseSchema provider on chdb", () => {
   it("added column: detailedDiff names the table, update ALTERs it in place (data kept)", async () => {
     await exec.insert("market.ticks", [{ ts: (Date.now() / 1000).toFixed(3), symbol: "AAPL", price: 1.5, size: 10, seq: 1, exchange: "XNAS" }]);
     const next = inputs(addVenue(render()));
-    const d = await clickhouseSchemaProvider.diff!("id", outs, next);
+    const d = (await clickhouseSchemaProvider.diff!("id", outs, next)) as ItemDiff;
     expect(d).toMatchObject({ changes: true, replaces: [], detailedDiff: { 'objects["ticks"]': { kind: "update", inputDiff: true } } });
     expect(Object.keys(d.detailedDiff!)).toEqual(['objects["ticks"]']);
     outs = (await clickhouseSchemaProvider.update!("id", outs, next)).outs as SchemaOutputs;
@@ -153,7 +154,7 @@ describe("ClickHouseSchema provider on chdb", () => {
     const read = await clickhouseSchemaProvider.read!("id", outs);
     const drifted = read.props as SchemaOutputs;
     expect(drifted.checksums.ohlcv_1m_mv).toBe("missing");
-    const d = await clickhouseSchemaProvider.diff!("id", drifted, inputs(outs.objects));
+    const d = (await clickhouseSchemaProvider.diff!("id", drifted, inputs(outs.objects))) as ItemDiff;
     expect(Object.keys(d.detailedDiff!)).toEqual(['objects["ohlcv_1m_mv"]']);
     const r = await clickhouseSchemaProvider.update!("id", drifted, inputs(outs.objects));
     expect((r.outs as SchemaOutputs).actions).toEqual(["create ohlcv_1m_mv"]);
