@@ -3,6 +3,7 @@ import { awsResourcesFor } from "../infra/aws";
 import { ClickHouseCluster } from "../infra/clickhouse";
 import { KafkaCluster } from "../infra/kafka";
 import { MilvusCluster } from "../infra/milvus";
+import { monitoringFor } from "../infra/monitoring";
 import { Platform } from "../infra/platform/namespace";
 import { PostgresCluster } from "../infra/postgres";
 import { RedisSentinel } from "../infra/redis";
@@ -30,6 +31,7 @@ export function buildDataTier(cfg: StackConfig): DataTierOutputs {
   const deps = platform ? { dependsOn: [platform] } : {};
   const common = { namespace, environment: cfg.environment };
   awsResourcesFor(cfg);
+  monitoringFor(cfg, namespace, deps);
   const postgres = new PostgresCluster("postgres", { ...common, config: cfg.postgres }, deps);
   const redis = new RedisSentinel("redis", { ...common, config: cfg.redis }, deps);
   const kafka = new KafkaCluster("kafka", { ...common, config: cfg.kafka }, deps);

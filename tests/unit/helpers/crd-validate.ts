@@ -24,6 +24,28 @@ interface CrdDoc {
 
 const compiled = new Map<string, Map<string, ValidateFunction>>();
 
+/**
+ * CRD patterns are Go (RE2) regexps; JavaScript has no inline `(?i)` flag (prometheus-operator's
+ * PrometheusRule uses `^(?i)(abort|warn)?$`), so fold each letter outside a class or escape into [xX].
+ */
+export function goPatternToJs(pattern: string): string {
+  if (!pattern.includes("(?i)")) return pattern;
+  let out = "";
+  let inClass = false;
+  const src = pattern.replace("(?i)", "");
+  for (let i = 0; i < src.length; i++) {
+    const c = src[i];
+    if (c === "\\") {
+      out += c + (src[++i] ?? "");
+      continue;
+    }
+    if (c === "[") inClass = true;
+    else if (c === "]") inClass = false;
+    out += !inClass && /[a-z]/i.test(c) ? `[${c.toLowerCase()}${c.toUpperCase()}]` : c;
+  }
+  return out;
+}
+
 /** Rewrites Kubernetes' structural-schema extensions into plain JSON Schema that ajv understands. */
 export function toJsonSchema(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(toJsonSchema);
@@ -33,6 +55,8 @@ export function toJsonSchema(node: unknown): unknown {
   for (const [k, v] of Object.entries(src)) {
     if (k === "properties" && v && typeof v === "object") {
       out.properties = Object.fromEntries(Object.entries(v as Schema).map(([p, s]) => [p, toJsonSchema(s)]));
+    } else if (k === "pattern" && typeof v === "string") {
+      out.pattern = goPatternToJs(v);
     } else if (k === "nullable" || k.startsWith("x-kubernetes-")) {
       continue;
     } else {
