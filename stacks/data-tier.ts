@@ -33,7 +33,7 @@ export function buildDataTier(cfg: StackConfig): DataTierOutputs {
   awsResourcesFor(cfg);
   monitoringFor(cfg, namespace, deps);
   const postgres = new PostgresCluster("postgres", { ...common, config: cfg.postgres }, deps);
-  const redis = new RedisSentinel("redis", { ...common, config: cfg.redis }, deps);
+  const redis = new RedisSentinel("redis", { ...common, config: cfg.redis, storageClass: cfg.storageClass }, deps);
   const kafka = new KafkaCluster("kafka", { ...common, config: cfg.kafka }, deps);
   const clickhouse = new ClickHouseCluster("clickhouse", { ...common, config: cfg.clickhouse }, deps);
   const milvus = new MilvusCluster("milvus", { ...common, config: cfg.milvus }, deps);
