@@ -32,7 +32,7 @@ export function buildDataTier(cfg: StackConfig): DataTierOutputs {
   const common = { namespace, environment: cfg.environment };
   awsResourcesFor(cfg);
   monitoringFor(cfg, namespace, deps);
-  const postgres = new PostgresCluster("postgres", { ...common, config: cfg.postgres }, deps);
+  const postgres = new PostgresCluster("postgres", { ...common, config: cfg.postgres, storageClass: cfg.storageClass }, deps);
   const redis = new RedisSentinel("redis", { ...common, config: cfg.redis, storageClass: cfg.storageClass }, deps);
   const kafka = new KafkaCluster("kafka", { ...common, config: cfg.kafka }, deps);
   const clickhouse = new ClickHouseCluster("clickhouse", { ...common, config: cfg.clickhouse }, deps);

@@ -1,7 +1,14 @@
+import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import type { Environment } from "../../stacks/config";
 import type { PostgresConfig } from "../../stacks/schema/postgres";
-import { serviceHost } from "../platform/labels";
+import { serviceHost, standardLabels } from "../platform/labels";
+import { SUPERUSER } from "./config/patroni";
+import { DATABASE, EXPORTER_PORT, PATRONI_PORT, PG_PORT, PGBOUNCER_PORT, ROLE_LABEL, SCOPE_LABEL } from "./names";
+import { pgbouncerDeployment } from "./pgbouncer";
+import { patroniRbac } from "./rbac";
+import { patroniStatefulSet } from "./statefulset";
 
 export interface PostgresClusterArgs {
   /** Namespace the objects go in (ignored on the local stack). */
@@ -9,17 +16,146 @@ export interface PostgresClusterArgs {
   readonly environment: Environment;
   /** Validated system config from the stack (stacks/schema/postgres.ts documents every field). */
   readonly config: PostgresConfig;
+  /** StorageClass of each member's data PVC. Defaults to the cluster's default class (left unset). */
+  readonly storageClass?: string;
+  /** postgres_exporter sidecar image, pinned. Defaults to quay.io/prometheuscommunity/postgres-exporter:v0.15.0. */
+  readonly exporterImage?: string;
+  /** CIDR pg_hba admits (scram-sha-256 only). Defaults to 10.0.0.0/8, the usual pod network. */
+  readonly clientCidr?: string;
 }
 
-export interface PostgresClusterEndpoints { readonly primary: string; readonly replicas: string; readonly pooler: string; readonly database: string }
+export interface PostgresClusterEndpoints {
+  readonly primary: string;
+  readonly replicas: string;
+  readonly pooler: string;
+  readonly database: string;
+}
 
-/** PostgreSQL under Patroni — shell: the postgres issue fills in the Kubernetes objects. */
+/** Secret connection strings for the services that use the database. */
+export interface PostgresConnectionStrings {
+  /** Direct to the primary as superuser: for migrations. */
+  readonly primary: string;
+  /** Through PgBouncer's read-write pool as the application login. */
+  readonly pooler: string;
+  /** Through PgBouncer's read-only pool as the application login. */
+  readonly poolerReadOnly: string;
+}
+
+const APP_USER = "app";
+const PGBOUNCER_ADMIN = "pgbouncer_admin";
+
+/**
+ * PostgreSQL under Patroni run directly (no operator): a Spilo StatefulSet using the Kubernetes DCS,
+ * primary/replica Services on Patroni's role label, PgBouncer, postgres_exporter, PDB and RBAC.
+ * On the local stack the same patroni.yml runs as local processes (local/services/postgres.ts), so
+ * nothing is registered here.
+ */
 export class PostgresCluster extends pulumi.ComponentResource {
   readonly endpoints: pulumi.Output<PostgresClusterEndpoints>;
+  /** Secret. */
+  readonly connectionStrings?: pulumi.Output<PostgresConnectionStrings>;
+  /** Name of the Kubernetes Secret holding superuser/replication/app passwords. */
+  readonly credentialsSecretName?: pulumi.Output<string>;
 
   constructor(name: string, args: PostgresClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("data-platform:postgres:PostgresCluster", name, {}, opts);
-    this.endpoints = pulumi.output(args.namespace).apply((ns) => ({ primary: `${serviceHost(`${name}-primary`, ns)}:5432`, replicas: `${serviceHost(`${name}-replica`, ns)}:5432`, pooler: `${serviceHost(`${name}-pgbouncer`, ns)}:6432`, database: "trading" }));
-    this.registerOutputs({ endpoints: this.endpoints });
+    const ns = pulumi.output(args.namespace);
+    this.endpoints = ns.apply((n) => ({
+      primary: `${serviceHost(`${name}-primary`, n)}:${PG_PORT}`,
+      replicas: `${serviceHost(`${name}-replica`, n)}:${PG_PORT}`,
+      pooler: `${serviceHost(`${name}-pgbouncer`, n)}:${PGBOUNCER_PORT}`,
+      database: DATABASE,
+    }));
+    if (args.environment === "local") {
+      this.registerOutputs({ endpoints: this.endpoints });
+      return;
+    }
+
+    const c = args.config;
+    const podLabels = standardLabels("postgres", "database", { [SCOPE_LABEL]: name });
+    const password = (role: string) =>
+      new random.RandomPassword(`${name}-${role}-password`, { length: 32, special: false }, { parent: this, additionalSecretOutputs: ["result"] });
+    const superuser = password("superuser");
+    const replication = password("replication");
+    const app = password("app");
+    const pgbAdmin = password("pgbouncer-admin");
+    const credentials = new k8s.core.v1.Secret(
+      `${name}-credentials`,
+      {
+        metadata: { name: `${name}-credentials`, namespace: args.namespace, labels: podLabels },
+        stringData: {
+          "superuser-password": superuser.result,
+          "replication-password": replication.result,
+          "app-password": app.result,
+          "pgbouncer-admin-password": pgbAdmin.result,
+        },
+      },
+      { parent: this },
+    );
+    const sa = patroniRbac(name, args.namespace, podLabels, this);
+    patroniStatefulSet(
+      {
+        name,
+        namespace: args.namespace,
+        environment: args.environment,
+        config: c,
+        storageClass: args.storageClass ?? "",
+        podLabels,
+        serviceAccountName: sa.metadata.name,
+        credentialsSecret: credentials.metadata.name,
+        exporterImage: args.exporterImage ?? "quay.io/prometheuscommunity/postgres-exporter:v0.15.0",
+        clientCidr: args.clientCidr ?? "10.0.0.0/8",
+      },
+      this,
+    );
+
+    const svc = (role: string, spec: k8s.types.input.core.v1.ServiceSpec) =>
+      new k8s.core.v1.Service(`${name}-${role}`, { metadata: { name: `${name}-${role}`, namespace: args.namespace, labels: podLabels }, spec }, { parent: this });
+    const pgPorts = [{ name: "postgresql", port: PG_PORT, targetPort: PG_PORT }];
+    svc("headless", {
+      clusterIP: "None",
+      publishNotReadyAddresses: true,
+      selector: podLabels,
+      ports: [...pgPorts, { name: "patroni", port: PATRONI_PORT, targetPort: PATRONI_PORT }, { name: "metrics", port: EXPORTER_PORT, targetPort: EXPORTER_PORT }],
+    });
+    svc("primary", { selector: { ...podLabels, [ROLE_LABEL]: "master" }, ports: pgPorts });
+    svc("replica", { selector: { ...podLabels, [ROLE_LABEL]: "replica" }, ports: pgPorts });
+
+    // Never more than one member down by choice: with synchronous_mode a second loss stops writes.
+    new k8s.policy.v1.PodDisruptionBudget(
+      `${name}-pdb`,
+      { metadata: { name, namespace: args.namespace, labels: podLabels }, spec: { maxUnavailable: 1, selector: { matchLabels: podLabels } } },
+      { parent: this },
+    );
+
+    const pgbName = `${name}-pgbouncer`;
+    pgbouncerDeployment(
+      {
+        name: pgbName,
+        namespace: args.namespace,
+        config: c,
+        labels: standardLabels("postgres", "pgbouncer", { [SCOPE_LABEL]: name }),
+        primaryService: `${name}-primary`,
+        replicaService: `${name}-replica`,
+        users: pulumi
+          .all([superuser.result, app.result, pgbAdmin.result])
+          // Under unit-test mocks a RandomPassword has no result; a real one always does.
+          .apply(([s, a, p]): Record<string, string> =>
+            Object.fromEntries(Object.entries({ [SUPERUSER]: s, [APP_USER]: a, [PGBOUNCER_ADMIN]: p }).filter(([, v]) => typeof v === "string")),
+          ),
+        adminUser: PGBOUNCER_ADMIN,
+      },
+      this,
+    );
+
+    this.credentialsSecretName = credentials.metadata.name;
+    this.connectionStrings = pulumi.secret(
+      pulumi.all([this.endpoints, superuser.result, app.result]).apply(([e, s, a]) => ({
+        primary: `postgresql://${SUPERUSER}:${encodeURIComponent(s)}@${e.primary}/${DATABASE}?target_session_attrs=read-write`,
+        pooler: `postgresql://${APP_USER}:${encodeURIComponent(a)}@${e.pooler}/${DATABASE}`,
+        poolerReadOnly: `postgresql://${APP_USER}:${encodeURIComponent(a)}@${e.pooler}/${DATABASE}_ro`,
+      })),
+    );
+    this.registerOutputs({ endpoints: this.endpoints, connectionStrings: this.connectionStrings, credentialsSecretName: this.credentialsSecretName });
   }
 }

@@ -122,3 +122,21 @@ export function patroniConfig(input: PatroniConfigInput): Record<string, unknown
 export function renderPatroniYaml(input: PatroniConfigInput): string {
   return stringify(patroniConfig(input));
 }
+
+/**
+ * The SPILO_CONFIGURATION document for the Kubernetes StatefulSet: patroniConfig() minus what Spilo
+ * fills in per pod (member name, addresses, data directory) and the credentials, which Spilo reads
+ * from Secret-backed environment variables so no password sits in the pod spec.
+ */
+export function spiloConfiguration(input: Omit<PatroniConfigInput, "member" | "credentials"> & { port: number; restApiPort: number }): string {
+  const full = patroniConfig({
+    ...input,
+    member: { name: "$(POD_NAME)", host: "$(POD_IP)", listenHost: "0.0.0.0", port: input.port, restApiPort: input.restApiPort, dataDir: "" },
+    credentials: { superuserPassword: "", replicationPassword: "" },
+  });
+  const { name: _name, restapi: _restapi, postgresql, ...rest } = full as { name: unknown; restapi: unknown; postgresql: Record<string, unknown> };
+  const { listen: _l, connect_address: _c, data_dir: _d, authentication: _a, ...pg } = postgresql;
+  const k8s = (rest as { kubernetes?: Record<string, unknown> }).kubernetes;
+  if (k8s) delete k8s.pod_ip;
+  return stringify({ ...rest, postgresql: pg });
+}

@@ -1,0 +1,101 @@
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { PATRONI_RBAC_RULES } from "../../../infra/postgres/names";
+import { isSecretOutput, runProgram, type ProgramRun } from "../helpers/mocks";
+import type { PostgresCluster } from "../../../infra/postgres";
+
+type Obj = Record<string, unknown>;
+const sts = (run: ProgramRun) => run.one("kubernetes:apps/v1:StatefulSet", "postgres-statefulset").inputs as Obj & { spec: Obj & { template: Obj } };
+const podLabels = (run: ProgramRun) => ((sts(run).spec.template as { metadata: { labels: Record<string, string> } }).metadata.labels);
+const env = (run: ProgramRun) =>
+  ((sts(run).spec.template as { spec: { containers: { name: string; env: { name: string; value?: string; valueFrom?: unknown }[] }[] } }).spec.containers.find(
+    (c) => c.name === "postgres",
+  )?.env ?? []);
+
+const isSubset = (sel: Record<string, string>, labels: Record<string, string>) => Object.entries(sel).every(([k, v]) => labels[k] === v);
+
+describe("PostgresCluster on Kubernetes (mocks)", () => {
+  it.each(["dev", "prod"])("%s: Patroni env has the Kubernetes DCS and the rendered config, passwords only from the Secret", async (stack) => {
+    const run = await runProgram(stack);
+    const e = env(run);
+    expect(e.find((x) => x.name === "DCS_ENABLE_KUBERNETES_API")?.value).toBe("true");
+    expect(e.find((x) => x.name === "KUBERNETES_ROLE_LABEL")?.value).toBe("spilo-role");
+    const spilo = parse(e.find((x) => x.name === "SPILO_CONFIGURATION")?.value ?? "") as { bootstrap: { dcs: Obj } };
+    expect(spilo.bootstrap.dcs).toMatchObject({ synchronous_mode: true, synchronous_node_count: 1, ttl: 20, loop_wait: 5, retry_timeout: 5 });
+    for (const name of ["PGPASSWORD_SUPERUSER", "PGPASSWORD_STANDBY"]) {
+      const v = e.find((x) => x.name === name);
+      expect(v?.value).toBeUndefined();
+      expect(v?.valueFrom).toMatchObject({ secretKeyRef: { name: "postgres-credentials" } });
+    }
+  });
+
+  it("RBAC grants exactly the verbs Patroni needs, bound to the pods' ServiceAccount", async () => {
+    const run = await runProgram("prod");
+    const role = run.one("kubernetes:rbac.authorization.k8s.io/v1:Role", "postgres-role").inputs as { rules: Obj[] };
+    expect(role.rules).toEqual(PATRONI_RBAC_RULES.map((r) => ({ apiGroups: [...r.apiGroups], resources: [...r.resources], verbs: [...r.verbs] })));
+    expect(role.rules.flatMap((r) => r.resources as string[])).not.toContain("secrets");
+    const binding = run.one("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", "postgres-rolebinding").inputs as { subjects: Obj[] };
+    const sa = (sts(run).spec.template as { spec: { serviceAccountName: string } }).spec.serviceAccountName;
+    expect(binding.subjects).toEqual([expect.objectContaining({ kind: "ServiceAccount", name: sa })]);
+  });
+
+  it("Services and the PDB select the StatefulSet's pods; primary and replica split on Patroni's role label", async () => {
+    const run = await runProgram("prod");
+    const labels = podLabels(run);
+    const sel = (n: string) => (run.one("kubernetes:core/v1:Service", n).inputs as { spec: { selector: Record<string, string> } }).spec.selector;
+    expect(sel("postgres-primary")).toEqual({ ...labels, "spilo-role": "master" });
+    expect(sel("postgres-replica")).toEqual({ ...labels, "spilo-role": "replica" });
+    expect(isSubset(sel("postgres-headless"), labels)).toBe(true);
+    const pdb = run.one("kubernetes:policy/v1:PodDisruptionBudget", "postgres-pdb").inputs as { spec: { selector: { matchLabels: Record<string, string> }; maxUnavailable: number } };
+    expect(isSubset(pdb.spec.selector.matchLabels, labels)).toBe(true);
+    expect(pdb.spec.maxUnavailable).toBe(1);
+    const pgb = run.one("kubernetes:apps/v1:Deployment", "postgres-pgbouncer-deployment").inputs as {
+      spec: { replicas: number; template: { metadata: { labels: Record<string, string> } } };
+    };
+    expect(pgb.spec.replicas).toBe(2);
+    expect(isSubset(sel("postgres-pgbouncer-service"), pgb.spec.template.metadata.labels)).toBe(true);
+  });
+
+  it("anti-affinity is required in prod and preferred in dev; PVCs use the stack's storage class", async () => {
+    const prod = (sts(await runProgram("prod")).spec.template as { spec: { affinity: { podAntiAffinity: Obj } } }).spec.affinity.podAntiAffinity;
+    expect(prod).toHaveProperty("requiredDuringSchedulingIgnoredDuringExecution");
+    const devRun = await runProgram("dev");
+    const dev = (sts(devRun).spec.template as { spec: { affinity: { podAntiAffinity: Obj } } }).spec.affinity.podAntiAffinity;
+    expect(dev).not.toHaveProperty("requiredDuringSchedulingIgnoredDuringExecution");
+    expect(dev).toHaveProperty("preferredDuringSchedulingIgnoredDuringExecution");
+    const vct = (sts(devRun).spec as unknown as { volumeClaimTemplates: { spec: { storageClassName: string; resources: { requests: { storage: string } } } }[] }).volumeClaimTemplates[0];
+    expect(vct.spec.resources.requests.storage).toBe("20Gi");
+    expect(vct.spec.storageClassName).toBeTruthy();
+  });
+
+  it("probes hit Patroni's REST API and containers run as non-root", async () => {
+    const run = await runProgram("prod");
+    const spec = (sts(run).spec.template as { spec: { securityContext: Obj; containers: { name: string; readinessProbe: Obj; livenessProbe: Obj }[] } }).spec;
+    expect(spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 101 });
+    const pg = spec.containers.find((c) => c.name === "postgres");
+    expect(pg?.readinessProbe).toMatchObject({ httpGet: { path: "/readiness", port: 8008 } });
+    expect(pg?.livenessProbe).toMatchObject({ httpGet: { path: "/liveness", port: 8008 } });
+    expect(spec.containers.map((c) => c.name)).toContain("exporter");
+  });
+
+  it("every password is a RandomPassword with a secret result, and the connection strings output is secret", async () => {
+    const run = await runProgram("prod");
+    const pw = run.byType("random:index/randomPassword:RandomPassword").filter((r) => r.name.startsWith("postgres-"));
+    expect(pw.map((r) => r.name).sort()).toEqual(["postgres-app-password", "postgres-pgbouncer-admin-password", "postgres-replication-password", "postgres-superuser-password"]);
+    const comp = run.one("data-platform:postgres:PostgresCluster", "postgres");
+    expect(comp.custom).toBe(false);
+    for (const r of run.resources.filter((x) => x.parent === comp.urn)) expect(r.name.startsWith("postgres-")).toBe(true);
+    // The component is reachable through the outputs only as endpoints; build one directly to check secrecy.
+    const { PostgresCluster: Cluster } = await import("../../../infra/postgres");
+    const { readStackFile } = await import("../../../local/stack-config");
+    const c: PostgresCluster = new Cluster("pgsecret", { namespace: "ns", environment: "prod", config: readStackFile("prod").postgres });
+    expect(c.connectionStrings).toBeDefined();
+    expect(await isSecretOutput(c.connectionStrings as never)).toBe(true);
+  });
+
+  it("local: no Kubernetes objects, only the endpoints", async () => {
+    const run = await runProgram("local");
+    const comp = run.one("data-platform:postgres:PostgresCluster", "postgres");
+    expect(run.resources.filter((r) => r.parent === comp.urn)).toEqual([]);
+  });
+});
