@@ -4,6 +4,7 @@ import { ClickHouseCluster } from "../infra/clickhouse";
 import { KafkaCluster } from "../infra/kafka";
 import { MilvusCluster } from "../infra/milvus";
 import { monitoringFor } from "../infra/monitoring";
+import { networkPoliciesFor } from "../infra/security";
 import { Platform } from "../infra/platform/namespace";
 import { PostgresCluster } from "../infra/postgres";
 import { RedisSentinel } from "../infra/redis";
@@ -32,6 +33,7 @@ export function buildDataTier(cfg: StackConfig): DataTierOutputs {
   const common = { namespace, environment: cfg.environment };
   awsResourcesFor(cfg);
   monitoringFor(cfg, namespace, deps);
+  networkPoliciesFor(cfg, namespace, deps);
   const postgres = new PostgresCluster("postgres", { ...common, config: cfg.postgres, storageClass: cfg.storageClass }, deps);
   const redis = new RedisSentinel("redis", { ...common, config: cfg.redis, storageClass: cfg.storageClass }, deps);
   const kafka = new KafkaCluster("kafka", { ...common, config: cfg.kafka }, deps);
