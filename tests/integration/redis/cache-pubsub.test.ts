@@ -6,13 +6,13 @@ import { appClient, direct, ensureLibraries, primaryPort, redisEndpoints } from 
 
 const e = redisEndpoints();
 
-function waitFor<T>(get: () => T | undefined, ms = 5000): Promise<T> {
+function waitFor<T>(get: () => T | undefined, what = "a message", ms = 5000): Promise<T> {
   return new Promise((resolve, reject) => {
     const t0 = Date.now();
     const tick = () => {
       const v = get();
       if (v !== undefined) return resolve(v);
-      if (Date.now() - t0 > ms) return reject(new Error("timed out waiting for a message"));
+      if (Date.now() - t0 > ms) return reject(new Error(`timed out waiting for ${what}`));
       setTimeout(tick, 10);
     };
     tick();
@@ -55,7 +55,7 @@ describe("cache library and pub/sub registry on real Redis", () => {
     await cache.getOrSet(`aapl-depth-${stamp}`, { ttlMs: 60_000, tags: [tag, "other"] }, async () => "2");
     await cache.getOrSet(`msft-quote-${stamp}`, { ttlMs: 60_000, tags: ["other"] }, async () => "3");
 
-    const onPrimary = app.duplicate();
+    const onPrimary = appClient(e);
     const primary = await primaryPort(e);
     const onReplica = await direct(e.nodes.find((n) => n.port !== primary)!.port, e);
     const seen: Record<string, string[]> = {};
@@ -67,8 +67,8 @@ describe("cache library and pub/sub registry on real Redis", () => {
 
     expect(await cache.invalidateTags([tag])).toBe(2);
     const expected = [`aapl-depth-${stamp}`, `aapl-quote-${stamp}`];
-    expect((await waitFor(() => seen.primary)).sort()).toEqual(expected);
-    expect((await waitFor(() => seen.replica)).sort()).toEqual(expected);
+    expect((await waitFor(() => seen.primary, "the invalidation on the primary subscriber")).sort()).toEqual(expected);
+    expect((await waitFor(() => seen.replica, "the invalidation on the replica subscriber")).sort()).toEqual(expected);
     expect(await app.exists(`c:aapl-quote-${stamp}`, `c:aapl-depth-${stamp}`, `c:msft-quote-${stamp}`)).toBe(1);
     await Promise.all(subs.map((s) => s.close()));
     onPrimary.disconnect();
@@ -76,7 +76,7 @@ describe("cache library and pub/sub registry on real Redis", () => {
   });
 
   it("typed pub/sub: market ticks reach pattern subscribers; a payload off the registry schema is refused at the publisher", async () => {
-    const sub = app.duplicate();
+    const sub = appClient(e);
     const got: { p: ChannelPayload<"marketTicks">; channel: string }[] = [];
     const s = subscribe(sub, "marketTicks", (p, channel) => got.push({ p, channel }));
     await s.ready;
