@@ -1,7 +1,14 @@
+import { createHash } from "node:crypto";
+import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { DEFAULT_DATABASE, renderClickHouseSchema } from "../../schemas/clickhouse";
 import type { Environment } from "../../stacks/config";
 import type { ClickHouseConfig } from "../../stacks/schema/clickhouse";
-import { serviceHost } from "../platform/labels";
+import { serviceHost, standardLabels } from "../platform/labels";
+import type { ClickHouseConnection } from "../providers/clickhouse/executor";
+import { ClickHouseSchema } from "../providers/clickhouse/provider";
+import { OPERATOR_CHART, clickhouseInstallation, clickhouseServiceName, clickhouseUsers, keeperInstallation, type ClickHouseUser } from "./manifests";
 
 export interface ClickHouseClusterArgs {
   /** Namespace the objects go in (ignored on the local stack). */
@@ -9,17 +16,134 @@ export interface ClickHouseClusterArgs {
   readonly environment: Environment;
   /** Validated system config from the stack (stacks/schema/clickhouse.ts documents every field). */
   readonly config: ClickHouseConfig;
+  /** Install the Altinity operator from its pinned Helm chart. Defaults to false (operator assumed present). */
+  readonly operatorsInstall?: boolean;
+  /** StorageClass of the ClickHouse and Keeper volumes. Defaults to the cluster's default class ("standard"). */
+  readonly storageClass?: string;
+  /** Expose Prometheus metrics on ClickHouse (9363) and Keeper (7000). Defaults to false. */
+  readonly monitoring?: boolean;
+  /** Database of the market-data schema and of the users' grants. Defaults to "market". */
+  readonly database?: string;
+  /**
+   * Where the ClickHouseSchema provider applies the schema from; unset, no schema resource is made
+   * (the HTTP interface must be reachable from where `pulumi up` runs, e.g. an in-cluster runner).
+   */
+  readonly schemaConnection?: pulumi.Input<ClickHouseConnection>;
+  /** Kafka bootstrap list the Kafka engine tables consume from; unset, no Kafka tables. */
+  readonly kafkaBrokers?: string;
+  /** Let the schema provider drop columns/tables and rebuild tables. Defaults to false. */
+  readonly allowDestructiveChanges?: boolean;
 }
 
-export interface ClickHouseClusterEndpoints { readonly http: string; readonly cluster: string }
+export interface ClickHouseClusterEndpoints {
+  readonly http: string;
+  readonly cluster: string;
+  readonly database: string;
+  /** Secret with `<user>_password` (ingest, app, readonly) for clients; empty on the local stack. */
+  readonly usersSecret: string;
+}
 
-/** ClickHouse shards x replicas with Keeper — shell: the clickhouse issue fills in the Kubernetes objects. */
+const sha256Hex = (s: string) => createHash("sha256").update(s).digest("hex");
+
+/**
+ * ClickHouse on the Altinity operator: a Keeper ensemble and a ClickHouseInstallation of
+ * shards × replicas wired to it, with ingest/app/readonly users whose passwords come from
+ * RandomPassword and reach the CR only as a Secret reference to their SHA-256.
+ */
 export class ClickHouseCluster extends pulumi.ComponentResource {
   readonly endpoints: pulumi.Output<ClickHouseClusterEndpoints>;
+  /** The schema resource, when schemaConnection is given. */
+  readonly schema?: ClickHouseSchema;
 
   constructor(name: string, args: ClickHouseClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("data-platform:clickhouse:ClickHouseCluster", name, {}, opts);
-    this.endpoints = pulumi.output(args.namespace).apply((ns) => ({ http: `http://${serviceHost(`clickhouse-${name}`, ns)}:8123`, cluster: args.config.cluster }));
+    const c = args.config;
+    const database = args.database ?? DEFAULT_DATABASE;
+    const onKubernetes = args.environment !== "local";
+    const usersSecretName = `${name}-users`;
+
+    if (onKubernetes) {
+      const operator = args.operatorsInstall
+        ? new k8s.helm.v3.Release(
+            `${name}-operator`,
+            {
+              chart: OPERATOR_CHART.chart,
+              version: OPERATOR_CHART.version,
+              repositoryOpts: { repo: OPERATOR_CHART.repo },
+              namespace: args.namespace,
+              values: { metrics: { enabled: args.monitoring ?? false } },
+            },
+            { parent: this },
+          )
+        : undefined;
+      const passwords = Object.fromEntries(
+        clickhouseUsers.map((u) => [u, new random.RandomPassword(`${name}-${u}-password`, { length: 32, special: false }, { parent: this })]),
+      ) as Record<ClickHouseUser, random.RandomPassword>;
+      const stringData: Record<string, pulumi.Output<string>> = {};
+      for (const u of clickhouseUsers) {
+        stringData[`${u}_password`] = passwords[u].result;
+        // (undefined only under unit-test mocks, which resolve RandomPassword without a result)
+        stringData[`${u}_sha256`] = pulumi.secret(passwords[u].result.apply((p) => (p === undefined ? "" : sha256Hex(p))));
+      }
+      const secret = new k8s.core.v1.Secret(
+        `${name}-users`,
+        { metadata: { name: usersSecretName, namespace: args.namespace, labels: standardLabels("clickhouse", "users") }, type: "Opaque", stringData },
+        { parent: this, additionalSecretOutputs: ["stringData", "data"] },
+      );
+      const crOpts = { parent: this, dependsOn: [secret, ...(operator ? [operator] : [])] };
+      const manifest = (ns: string) => ({
+        name,
+        namespace: ns,
+        environment: args.environment,
+        config: c,
+        storageClass: args.storageClass ?? "standard",
+        usersSecret: usersSecretName,
+        database,
+        monitoring: args.monitoring ?? false,
+      });
+      const ns = pulumi.output(args.namespace);
+      // apiVersion/kind/name must be plain at construction; only spec waits for the namespace.
+      const resource = (build: (m: ReturnType<typeof manifest>) => { apiVersion: string; kind: string; metadata: { name: string; labels: Record<string, string> }; spec: unknown }) => {
+        const plain = build(manifest(""));
+        return {
+          apiVersion: plain.apiVersion,
+          kind: plain.kind,
+          metadata: { name: plain.metadata.name, namespace: args.namespace, labels: plain.metadata.labels },
+          spec: ns.apply((n) => build(manifest(n)).spec),
+        };
+      };
+      const keeper = new k8s.apiextensions.CustomResource(`${name}-keeper`, resource(keeperInstallation), crOpts);
+      new k8s.apiextensions.CustomResource(`${name}-installation`, resource(clickhouseInstallation), { ...crOpts, dependsOn: [...crOpts.dependsOn, keeper] });
+    }
+
+    if (args.schemaConnection) {
+      const objects = renderClickHouseSchema({
+        mode: onKubernetes ? "clustered" : "single-node",
+        cluster: c.cluster,
+        database,
+        retention: c.retention,
+        kafka: args.kafkaBrokers ? { brokers: args.kafkaBrokers } : undefined,
+      });
+      this.schema = new ClickHouseSchema(
+        `${name}-schema`,
+        {
+          connection: args.schemaConnection,
+          mode: onKubernetes ? "clustered" : "single-node",
+          cluster: c.cluster,
+          database,
+          objects,
+          allowDestructiveChanges: args.allowDestructiveChanges ?? false,
+        },
+        { parent: this },
+      );
+    }
+
+    this.endpoints = pulumi.output(args.namespace).apply((ns) => ({
+      http: onKubernetes ? `http://${serviceHost(clickhouseServiceName(name), ns)}:8123` : "chdb (in-process, see the local tier's endpoints)",
+      cluster: c.cluster,
+      database,
+      usersSecret: onKubernetes ? usersSecretName : "",
+    }));
     this.registerOutputs({ endpoints: this.endpoints });
   }
 }

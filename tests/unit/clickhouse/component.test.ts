@@ -1,0 +1,46 @@
+import { describe, expect, it } from "vitest";
+import { runProgram, valueOf } from "../helpers/mocks";
+
+type Spec = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+describe("ClickHouseCluster component (Pulumi mocks)", () => {
+  it("dev: pinned operator chart, Keeper + installation parented to the component, after the users Secret", async () => {
+    const run = await runProgram("dev");
+    const component = run.one("data-platform:clickhouse:ClickHouseCluster", "clickhouse");
+    const release = run.one("kubernetes:helm.sh/v3:Release", "clickhouse-operator");
+    expect(release.inputs).toMatchObject({ chart: "altinity-clickhouse-operator", version: "0.25.6", repositoryOpts: { repo: "https://helm.altinity.com" }, namespace: "data-dev" });
+    const chk = run.one("kubernetes:clickhouse-keeper.altinity.com/v1:ClickHouseKeeperInstallation", "clickhouse-keeper");
+    const chi = run.one("kubernetes:clickhouse.altinity.com/v1:ClickHouseInstallation", "clickhouse-installation");
+    for (const r of [release, chk, chi]) expect(r.parent).toBe(component.urn);
+    expect(chi.inputs).toMatchObject({ metadata: { name: "clickhouse", namespace: "data-dev" } });
+    const spec = chi.inputs.spec as Spec;
+    expect(spec.configuration.clusters[0].layout).toEqual({ shardsCount: 1, replicasCount: 2 });
+    expect((chk.inputs.spec as Spec).configuration.clusters[0].layout).toEqual({ replicasCount: 3 });
+    expect(spec.configuration.settings).toMatchObject({ "prometheus/port": 9363 });
+  });
+
+  it("passwords: three RandomPasswords; the Secret holds them and their SHA-256 (as a secret); the CR carries neither", async () => {
+    const run = await runProgram("dev");
+    for (const u of ["ingest", "app", "readonly"]) {
+      expect(run.one("random:index/randomPassword:RandomPassword", `clickhouse-${u}-password`).inputs).toMatchObject({ length: 32, special: false });
+    }
+    const secret = run.one("kubernetes:core/v1:Secret", "clickhouse-users");
+    // stringData arrives wrapped as a secret ({ <sig>, value }): the mocks keep the marker.
+    const data = secret.inputs.stringData as { value: Record<string, unknown> };
+    expect(Object.keys(data).length).toBe(2);
+    // The mocks resolve RandomPassword without a result, so the *_password entries arrive empty and
+    // are dropped; the hash entries, one per user, are still there.
+    expect(Object.keys(data.value).sort()).toEqual(["app_sha256", "ingest_sha256", "readonly_sha256"]);
+    const chi = JSON.stringify(run.one("kubernetes:clickhouse.altinity.com/v1:ClickHouseInstallation", "clickhouse-installation").inputs);
+    expect(chi).not.toMatch(/"[a-z]+\/password"/);
+    const { ClickHouseCluster } = await import("../../../infra/clickhouse");
+    const { readStackFile } = await import("../../../local/stack-config");
+    const probe = new ClickHouseCluster("probe", { namespace: "ns", environment: "dev", config: readStackFile("dev").clickhouse });
+    expect(await valueOf(probe.endpoints)).toEqual({ http: "http://clickhouse-probe.ns.svc.cluster.local:8123", cluster: "trading", database: "market", usersSecret: "probe-users" });
+  });
+
+  it("local: no Kubernetes objects and no passwords (the local tier runs chdb in-process)", async () => {
+    const run = await runProgram("local");
+    expect(run.resources.filter((r) => r.name.startsWith("clickhouse-") && (r.type.startsWith("kubernetes:") || r.type.startsWith("random:")))).toEqual([]);
+  });
+});
