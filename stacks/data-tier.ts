@@ -36,7 +36,7 @@ export function buildDataTier(cfg: StackConfig): DataTierOutputs {
   networkPoliciesFor(cfg, namespace, deps);
   const postgres = new PostgresCluster("postgres", { ...common, config: cfg.postgres, storageClass: cfg.storageClass }, deps);
   const redis = new RedisSentinel("redis", { ...common, config: cfg.redis, storageClass: cfg.storageClass }, deps);
-  const kafka = new KafkaCluster("kafka", { ...common, config: cfg.kafka }, deps);
+  const kafka = new KafkaCluster("kafka", { ...common, config: cfg.kafka, storageClass: cfg.storageClass, operatorsInstall: cfg.operators.install, monitoring: cfg.monitoring.enabled }, deps);
   const clickhouse = new ClickHouseCluster("clickhouse", { ...common, config: cfg.clickhouse, operatorsInstall: cfg.operators.install, storageClass: cfg.storageClass, monitoring: cfg.monitoring.enabled }, deps);
   const milvus = new MilvusCluster("milvus", { ...common, config: cfg.milvus }, deps);
   return {
