@@ -28,7 +28,12 @@ const recorded: RecordedResource[] = [];
 void pulumi.runtime.setMocks(
   {
     newResource(args) {
-      return { id: args.custom ? `${args.name}-id` : undefined, state: args.inputs };
+      // Computed outputs that components read back: a generated password must exist to render configs.
+      const computed: Record<string, unknown> =
+        args.type === "random:index/randomPassword:RandomPassword" || args.type === "random:index/randomString:RandomString"
+          ? { result: `mock${args.name.replace(/[^A-Za-z0-9]/g, "")}`.padEnd(Number(args.inputs.length ?? 32), "x").slice(0, Number(args.inputs.length ?? 32)) }
+          : {};
+      return { id: args.custom ? `${args.name}-id` : undefined, state: { ...args.inputs, ...computed } };
     },
     call(args) {
       return args.inputs;
