@@ -4,8 +4,11 @@ import { byteQuantity, positiveInt, resources } from "./common";
 export const milvusConfig = z.strictObject({
   /** standalone (one pod) or cluster (separate coordinators and nodes). */
   mode: z.enum(["standalone", "cluster"]),
-  /** Milvus server version the operator deploys, e.g. v2.5.4. */
-  version: z.string().regex(/^v?2\.[0-9]+\.[0-9]+$/, { message: "a Milvus 2.x version such as v2.5.4" }),
+  /**
+   * Milvus server version the operator deploys. Pinned to 2.3.x: the local tier runs 2.3.5 (newest
+   * on PyPI) and @zilliz/milvus2-sdk-node is 2.3.5, so tests prove the version that deploys.
+   */
+  version: z.string().regex(/^v2\.3\.[0-9]+$/, { message: "a Milvus 2.3.x version such as v2.3.5 (local tier and Node SDK are 2.3)" }),
   resources,
   storage: byteQuantity,
   /** Versions of each model collection kept besides the active one. */
