@@ -4,6 +4,9 @@ import * as random from "@pulumi/random";
 import type { Environment } from "../../stacks/config";
 import type { PostgresConfig } from "../../stacks/schema/postgres";
 import { serviceHost, standardLabels } from "../platform/labels";
+import { loadMigrationFiles } from "../providers/postgres/migration-files";
+import { PostgresMigrations } from "../providers/postgres/provider";
+import * as path from "node:path";
 import { SUPERUSER } from "./config/patroni";
 import { DATABASE, EXPORTER_PORT, PATRONI_PORT, PG_PORT, PGBOUNCER_PORT, ROLE_LABEL, SCOPE_LABEL } from "./names";
 import { pgbouncerDeployment } from "./pgbouncer";
@@ -22,6 +25,18 @@ export interface PostgresClusterArgs {
   readonly exporterImage?: string;
   /** CIDR pg_hba admits (scram-sha-256 only). Defaults to 10.0.0.0/8, the usual pod network. */
   readonly clientCidr?: string;
+  /**
+   * Apply schemas/postgres with the PostgresMigrations provider after the cluster. Defaults to off.
+   * `connectionString` (secret) must reach PostgreSQL directly from where Pulumi runs; it is required on
+   * the local stack and defaults to the in-cluster primary Service on Kubernetes (runners inside the cluster).
+   */
+  readonly migrations?: {
+    readonly connectionString?: pulumi.Input<string>;
+    /** Directory of NNNN_name.sql files. Defaults to schemas/postgres in this repository. */
+    readonly dir?: string;
+    /** Drop (not just detach) partitions past retention. Defaults to false. */
+    readonly allowDestructiveChanges?: boolean;
+  };
 }
 
 export interface PostgresClusterEndpoints {
@@ -56,6 +71,8 @@ export class PostgresCluster extends pulumi.ComponentResource {
   readonly connectionStrings?: pulumi.Output<PostgresConnectionStrings>;
   /** Name of the Kubernetes Secret holding superuser/replication/app passwords. */
   readonly credentialsSecretName?: pulumi.Output<string>;
+  /** Present when Args.migrations is set. */
+  migrations?: PostgresMigrations;
 
   constructor(name: string, args: PostgresClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("data-platform:postgres:PostgresCluster", name, {}, opts);
@@ -67,6 +84,10 @@ export class PostgresCluster extends pulumi.ComponentResource {
       database: DATABASE,
     }));
     if (args.environment === "local") {
+      if (args.migrations) {
+        if (!args.migrations.connectionString) throw new Error("PostgresCluster: migrations.connectionString is required on the local stack (the local tier's endpoints)");
+        this.migrations = this.migrationsResource(name, args, args.migrations.connectionString);
+      }
       this.registerOutputs({ endpoints: this.endpoints });
       return;
     }
@@ -156,6 +177,24 @@ export class PostgresCluster extends pulumi.ComponentResource {
         poolerReadOnly: `postgresql://${APP_USER}:${encodeURIComponent(a)}@${e.pooler}/${DATABASE}_ro`,
       })),
     );
+    if (args.migrations) {
+      const url = args.migrations.connectionString ?? this.connectionStrings.apply((c) => c.primary);
+      this.migrations = this.migrationsResource(name, args, url, [credentials]);
+    }
     this.registerOutputs({ endpoints: this.endpoints, connectionStrings: this.connectionStrings, credentialsSecretName: this.credentialsSecretName });
+  }
+
+  private migrationsResource(name: string, args: PostgresClusterArgs, url: pulumi.Input<string>, dependsOn: pulumi.Resource[] = []): PostgresMigrations {
+    const dir = args.migrations?.dir ?? path.resolve(__dirname, "../../schemas/postgres");
+    return new PostgresMigrations(
+      `${name}-migrations`,
+      {
+        connectionString: url,
+        migrations: loadMigrationFiles(dir),
+        partitions: { monthsAhead: args.config.retention.partitionsAhead, retentionMonths: args.config.retention.transactionMonths },
+        allowDestructiveChanges: args.migrations?.allowDestructiveChanges ?? false,
+      },
+      { parent: this, dependsOn },
+    );
   }
 }

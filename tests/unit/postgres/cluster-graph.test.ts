@@ -99,3 +99,30 @@ describe("PostgresCluster on Kubernetes (mocks)", () => {
     expect(run.resources.filter((r) => r.parent === comp.urn)).toEqual([]);
   });
 });
+
+describe("PostgresCluster migrations hook (mocks)", () => {
+  it("registers PostgresMigrations with every schema file, the retention from config and a secret connection string", async () => {
+    const { PostgresCluster: Cluster } = await import("../../../infra/postgres");
+    const { readStackFile } = await import("../../../local/stack-config");
+    const { loadMigrationFiles } = await import("../../../infra/providers/postgres/migration-files");
+    const path = await import("node:path");
+    const cfg = readStackFile("local").postgres;
+    const c = new Cluster("pgmig", { namespace: "ns", environment: "local", config: cfg, migrations: { connectionString: "postgresql://postgres:pw@127.0.0.1:1/trading" } });
+    expect(c.migrations).toBeDefined();
+    const m = c.migrations as NonNullable<typeof c.migrations>;
+    expect(await isSecretOutput(m.connectionString as never)).toBe(true);
+    const files = loadMigrationFiles(path.resolve(__dirname, "../../../schemas/postgres"));
+    const outs = await new Promise<Record<string, unknown>>((resolve) =>
+      (m as unknown as { migrations: { apply(f: (v: unknown) => void): void } }).migrations.apply((v) => resolve({ migrations: v })),
+    );
+    expect((outs.migrations as { file: string }[]).map((f) => f.file)).toEqual(files.map((f) => f.file));
+  });
+
+  it("local stack without a connection string is a clear error", async () => {
+    const { PostgresCluster: Cluster } = await import("../../../infra/postgres");
+    const { readStackFile } = await import("../../../local/stack-config");
+    expect(() => new Cluster("pgmig2", { namespace: "ns", environment: "local", config: readStackFile("local").postgres, migrations: {} })).toThrow(
+      /migrations.connectionString is required on the local stack/,
+    );
+  });
+});

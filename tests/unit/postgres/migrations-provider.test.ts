@@ -73,3 +73,13 @@ describe("PostgresMigrations check/diff (pure)", () => {
     expect(() => parseConnectionString("postgresql://a@h/db?target_session_attrs=primary")).toThrow(/target_session_attrs must be read-write or any, got primary/);
   });
 });
+
+describe("PostgresMigrations provider serialization", () => {
+  it("serializes with Pulumi's function serializer (no live clients captured) and carries its logic", async () => {
+    const { serializeFunction } = await import("@pulumi/pulumi/runtime");
+    const { postgresMigrationsProvider } = await import("../../../infra/providers/postgres/provider");
+    const sf = await serializeFunction(() => postgresMigrationsProvider, { allowSecrets: false });
+    expect(sf.text).toMatch(/pg_advisory_lock/);
+    expect(sf.text).toMatch(/schema_migrations/);
+  }, 60_000);
+});
