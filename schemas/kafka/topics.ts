@@ -55,6 +55,14 @@ export const topics: readonly TopicDeclaration[] = [
   cdc("accounts"),
   cdc("positions"),
   cdc("transactions"),
+  {
+    // Debezium writes here (topic.heartbeat.prefix + "." + topic.prefix) so its slot advances while the
+    // streamed tables are quiet; only the latest heartbeat matters.
+    name: "cdc.heartbeat.cdc",
+    description: "Debezium heartbeats of the cdc connector (infra/cdc); nobody consumes them",
+    partitions: 1,
+    config: { "cleanup.policy": "compact", "compression.type": "zstd", "min.insync.replicas": 2 },
+  },
   deadLetter("orders"),
   deadLetter("trades"),
   deadLetter("market.ticks"),

@@ -25,8 +25,9 @@ export function postgresParameters(res: Resources): Record<string, string | numb
     max_worker_processes: Math.max(8, cores),
     max_parallel_workers: cores,
     max_parallel_workers_per_gather: Math.max(1, Math.floor(cores / 2)),
-    // Replication and rewind need these regardless of size.
-    wal_level: "replica",
+    // Replication and rewind need these regardless of size; "logical" also lets Debezium decode
+    // the WAL (CDC, infra/cdc) and costs little more WAL than "replica".
+    wal_level: "logical",
     hot_standby: "on",
     wal_log_hints: "on",
     max_wal_senders: 10,
