@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
 import { applyCollections, readCollections, withMilvus, type CollectionsSpec } from "../../../infra/providers/milvus/apply";
+import { diffMilvusCollections, milvusCollectionsProvider, type MilvusCollectionsInputs, type MilvusCollectionsOutputs } from "../../../infra/providers/milvus";
 import { desiredState, diffCollections } from "../../../infra/providers/milvus/plan";
 import type { CollectionVersion, ModelCollection } from "../../../schemas/milvus/types";
 
@@ -148,5 +149,32 @@ describe(`MilvusCollections against real Milvus ${milvus.version} at ${milvus.ad
     const broken = { ...base, fields: base.fields.map((f) => (f.type === "FloatVector" ? { ...f, ...change } : f)) } as CollectionVersion;
     await expect(applyCollections(spec([model(bad, 1, [broken])]), conn)).rejects.toThrow(message);
     expect(await readCollections([bad], conn)).toEqual({ collections: {}, partitions: {}, aliases: {} });
+  });
+});
+
+describe("MilvusCollections dynamic provider object against the real server", () => {
+  const name = "provider_model";
+  created.push(name);
+  const inputs = (active: number, versions: CollectionVersion[]): MilvusCollectionsInputs => ({
+    connection: conn,
+    collections: [model(name, active, versions)],
+    source: "test",
+    keepVersions: 2,
+    allowDestructiveChanges: false,
+  });
+
+  it("create, then read reports no drift; an alias moved by hand shows as drift on refresh and update puts it back", async () => {
+    const created_ = await milvusCollectionsProvider.create!(inputs(2, [v(1), v(2)]));
+    const outs = created_.outs as MilvusCollectionsOutputs;
+    expect(outs.state.aliases).toEqual({ provider_model: "provider_model_v2" });
+    const refreshed = await milvusCollectionsProvider.read!(created_.id, outs);
+    expect(diffMilvusCollections(refreshed.props as MilvusCollectionsOutputs, inputs(2, [v(1), v(2)])).changes).toBe(false);
+
+    await withMilvus(conn, async (c) => void (await c.alterAlias({ alias: name, collection_name: "provider_model_v1" })));
+    const drifted = (await milvusCollectionsProvider.read!(created_.id, outs)).props as MilvusCollectionsOutputs;
+    expect(Object.keys(diffMilvusCollections(drifted, inputs(2, [v(1), v(2)])).detailedDiff)).toEqual(['aliases["provider_model"]']);
+
+    const updated = await milvusCollectionsProvider.update!(created_.id, drifted, inputs(2, [v(1), v(2)]));
+    expect((updated.outs as MilvusCollectionsOutputs).state.aliases).toEqual({ provider_model: "provider_model_v2" });
   });
 });
