@@ -82,8 +82,7 @@ export class ClickHouseCluster extends pulumi.ComponentResource {
       const stringData: Record<string, pulumi.Output<string>> = {};
       for (const u of clickhouseUsers) {
         stringData[`${u}_password`] = passwords[u].result;
-        // (undefined only under unit-test mocks, which resolve RandomPassword without a result)
-        stringData[`${u}_sha256`] = pulumi.secret(passwords[u].result.apply((p) => (p === undefined ? "" : sha256Hex(p))));
+        stringData[`${u}_sha256`] = pulumi.secret(passwords[u].result.apply(sha256Hex));
       }
       const secret = new k8s.core.v1.Secret(
         `${name}-users`,

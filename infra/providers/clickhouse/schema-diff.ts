@@ -67,6 +67,8 @@ export function diffClickHouseSchema(olds: SchemaOutputs, news: SchemaInputs): I
   const replaces = (["database", "cluster", "mode"] as const).filter((k) => olds[k] !== news[k]);
   for (const k of replaces) d.detailedDiff[k] = { kind: "update-replace", inputDiff: true };
   if (olds.allowDestructiveChanges !== news.allowDestructiveChanges) d.detailedDiff.allowDestructiveChanges = { kind: "update", inputDiff: true };
+  // A new URL or rotated password must reach the outputs, or refresh would keep using the old one.
+  if (JSON.stringify(olds.connection) !== JSON.stringify(news.connection)) d.detailedDiff.connection = { kind: "update", inputDiff: true };
   if (replaces.length === 0 && !news.allowDestructiveChanges) {
     const applied = new Map((olds.objects ?? []).map((o) => [o.name, o]));
     const plan = planSchema(news, news.database, news.objects, applied);

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { runProgram, valueOf } from "../helpers/mocks";
 
@@ -28,11 +29,13 @@ describe("ClickHouseCluster component (Pulumi mocks)", () => {
     // stringData arrives wrapped as a secret ({ <sig>, value }): the mocks keep the marker.
     const data = secret.inputs.stringData as { value: Record<string, unknown> };
     expect(Object.keys(data).length).toBe(2);
-    // The mocks resolve RandomPassword without a result, so the *_password entries arrive empty and
-    // are dropped; the hash entries, one per user, are still there.
-    expect(Object.keys(data.value).sort()).toEqual(["app_sha256", "ingest_sha256", "readonly_sha256"]);
+    expect(Object.keys(data.value).sort()).toEqual(["app_password", "app_sha256", "ingest_password", "ingest_sha256", "readonly_password", "readonly_sha256"]);
+    for (const u of ["ingest", "app", "readonly"]) {
+      expect(data.value[`${u}_sha256`]).toBe(createHash("sha256").update(String(data.value[`${u}_password`])).digest("hex"));
+    }
     const chi = JSON.stringify(run.one("kubernetes:clickhouse.altinity.com/v1:ClickHouseInstallation", "clickhouse-installation").inputs);
     expect(chi).not.toMatch(/"[a-z]+\/password"/);
+    expect(chi).not.toContain(String(data.value.ingest_password));
     const { ClickHouseCluster } = await import("../../../infra/clickhouse");
     const { readStackFile } = await import("../../../local/stack-config");
     const probe = new ClickHouseCluster("probe", { namespace: "ns", environment: "dev", config: readStackFile("dev").clickhouse });
