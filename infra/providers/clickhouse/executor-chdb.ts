@@ -1,5 +1,6 @@
+import type * as Chdb from "chdb";
 import * as fs from "node:fs";
-import { ClickHouseExecError, firstLine, type ChdbConnection, type ClickHouseExecutor } from "./executor";
+import { ClickHouseExecError, firstLine, type ChdbConnection, type ClickHouseExecutor } from "./executor-types";
 
 /** chdb's errors start with "Query failed: "; keep ClickHouse's own "Code: N. DB::Exception: …" text. */
 function engineMessage(e: unknown): string {
@@ -12,7 +13,9 @@ function engineMessage(e: unknown): string {
  */
 export async function openChdbExecutor(conn: ChdbConnection): Promise<ClickHouseExecutor> {
   // Loaded lazily: chdb is a dev dependency and production (HTTP) never needs its native library.
-  const chdb = await import("chdb");
+  // A plain require by package name, not import(): it must also work from Pulumi's serialized copy.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const chdb = require("chdb") as typeof Chdb;
   fs.mkdirSync(conn.dataDir, { recursive: true });
   // Same JSON as the HTTP interface gives: 64-bit integers as strings, so callers see one shape.
   const session = new chdb.Session(conn.dataDir, { connectionArgs: ["--output_format_json_quote_64bit_integers=1"] });

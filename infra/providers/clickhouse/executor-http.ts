@@ -1,6 +1,6 @@
 import { createClient } from "@clickhouse/client";
 import { redact } from "../common";
-import { ClickHouseExecError, firstLine, type ClickHouseExecutor, type HttpConnection } from "./executor";
+import { ClickHouseExecError, firstLine, type ClickHouseExecutor, type HttpConnection } from "./executor-types";
 
 /** Executor over ClickHouse's HTTP interface (port 8123), as the provider uses it against a cluster. */
 export function openHttpExecutor(conn: HttpConnection): ClickHouseExecutor {

@@ -1,58 +1,17 @@
+import { openChdbExecutor } from "./executor-chdb";
+import { openHttpExecutor } from "./executor-http";
+import type { ClickHouseConnection, ClickHouseExecutor } from "./executor-types";
+
+export * from "./executor-types";
+
 /**
- * The one seam between the ClickHouseSchema provider and an engine: HTTP (@clickhouse/client) against
- * a server in production, the in-process chdb engine in tests and on the local stack. Both return
- * the same rows and raise ClickHouse's own error text, so the provider logic is tested once.
+ * Opens an executor. Both modules are imported statically: Pulumi serializes the provider, and a
+ * relative import() inside a function would not resolve from the serialized code. The chdb engine
+ * itself is still loaded lazily, by package name, inside openChdbExecutor (it is a dev dependency).
  */
-export interface ClickHouseExecutor {
-  /** Runs a statement that returns no rows (DDL, INSERT … SELECT, ALTER). */
-  exec(sql: string): Promise<void>;
-  /** Runs a query and returns its rows as objects (64-bit integers arrive as strings). */
-  query<T = Record<string, unknown>>(sql: string): Promise<T[]>;
-  /** Inserts rows as JSONEachRow into `table` (db-qualified or in the connection's database). */
-  insert(table: string, rows: readonly Record<string, unknown>[]): Promise<void>;
-  /** Releases the connection; the executor is unusable afterwards. */
-  close(): Promise<void>;
-}
-
-export interface HttpConnection {
-  readonly kind: "http";
-  /** e.g. http://clickhouse-clickhouse.data-dev.svc.cluster.local:8123 */
-  readonly url: string;
-  readonly username: string;
-  readonly password: string;
-  /** Per-request timeout in milliseconds. Defaults to 300000 (ON CLUSTER DDL waits for every host). */
-  readonly requestTimeoutMs?: number;
-}
-
-export interface ChdbConnection {
-  readonly kind: "chdb";
-  /** Data directory bound by the in-process engine (one per process). */
-  readonly dataDir: string;
-}
-
-export type ClickHouseConnection = HttpConnection | ChdbConnection;
-
-/** An engine error with ClickHouse's message; `statement` is the first line of what failed. */
-export class ClickHouseExecError extends Error {
-  constructor(
-    message: string,
-    readonly statement: string,
-  ) {
-    super(message);
-    this.name = "ClickHouseExecError";
-  }
-}
-
-/** Opens an executor; chdb is imported only here and only on request (it is a dev dependency). */
 export async function openExecutor(conn: ClickHouseConnection): Promise<ClickHouseExecutor> {
-  if (conn.kind === "http") {
-    const { openHttpExecutor } = await import("./executor-http");
-    return openHttpExecutor(conn);
-  }
-  if (conn.kind === "chdb") {
-    const { openChdbExecutor } = await import("./executor-chdb");
-    return openChdbExecutor(conn);
-  }
+  if (conn.kind === "http") return openHttpExecutor(conn);
+  if (conn.kind === "chdb") return openChdbExecutor(conn);
   throw new Error(`connection.kind: must be "http" or "chdb", got ${JSON.stringify((conn as { kind?: unknown }).kind)}`);
 }
 
@@ -64,8 +23,4 @@ export async function withExecutor<T>(conn: ClickHouseConnection, fn: (exec: Cli
   } finally {
     await exec.close();
   }
-}
-
-export function firstLine(sql: string): string {
-  return sql.trim().split("\n")[0].slice(0, 160);
 }
