@@ -165,6 +165,7 @@ export class PostgresCluster extends pulumi.ComponentResource {
             Object.fromEntries(Object.entries({ [SUPERUSER]: s, [APP_USER]: a, [PGBOUNCER_ADMIN]: p }).filter(([, v]) => typeof v === "string")),
           ),
         adminUser: PGBOUNCER_ADMIN,
+        requireAntiAffinity: args.environment === "prod",
       },
       this,
     );

@@ -16,6 +16,8 @@ export interface PgbouncerDeploymentInput {
   /** user → password (secret). */
   readonly users: pulumi.Output<Record<string, string>>;
   readonly adminUser: string;
+  /** prod requires PgBouncer pods on different nodes; elsewhere it is preferred. */
+  readonly requireAntiAffinity: boolean;
 }
 
 /** PgBouncer in transaction mode: `trading` → primary Service, `trading_ro` → replica Service. */
@@ -51,11 +53,13 @@ export function pgbouncerDeployment(i: PgbouncerDeploymentInput, parent: pulumi.
       metadata: { labels: i.labels, annotations: { "data-platform/config-hash": createHash("sha256").update(ini).digest("hex").slice(0, 16) } },
           spec: {
             affinity: {
-              podAntiAffinity: {
-                preferredDuringSchedulingIgnoredDuringExecution: [
-                  { weight: 100, podAffinityTerm: { labelSelector: { matchLabels: i.labels }, topologyKey: "kubernetes.io/hostname" } },
-                ],
-              },
+              podAntiAffinity: i.requireAntiAffinity
+                ? { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: i.labels }, topologyKey: "kubernetes.io/hostname" }] }
+                : {
+                    preferredDuringSchedulingIgnoredDuringExecution: [
+                      { weight: 100, podAffinityTerm: { labelSelector: { matchLabels: i.labels }, topologyKey: "kubernetes.io/hostname" } },
+                    ],
+                  },
             },
             securityContext: { runAsNonRoot: true, runAsUser: 1001, seccompProfile: { type: "RuntimeDefault" } },
             containers: [

@@ -103,7 +103,9 @@ export function patroniStatefulSet(i: PatroniStatefulSetInput, parent: pulumi.Re
                 readinessProbe: probe("/readiness", 10, 3),
                 // Generous: a member replaying WAL after a crash must not be killed for being slow.
                 livenessProbe: { ...probe("/liveness", 10, 6), initialDelaySeconds: 30 },
-                securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+                // Spilo renders its config into /home/postgres, /run and /tmp at start; a read-only root needs
+                // an emptyDir layout not yet proven with this image, so it stays writable (no escalation, no caps).
+                securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: false, capabilities: { drop: ["ALL"] } },
                 volumeMounts: [{ name: "pgdata", mountPath: "/home/postgres/pgdata" }],
               },
               {
@@ -116,6 +118,8 @@ export function patroniStatefulSet(i: PatroniStatefulSetInput, parent: pulumi.Re
                   secretEnv("DATA_SOURCE_PASS", i.credentialsSecret, "superuser-password"),
                   { name: "PG_EXPORTER_EXTEND_QUERY_PATH", value: "/etc/postgres-exporter/queries.yaml" },
                 ],
+                readinessProbe: { httpGet: { path: "/", port: EXPORTER_PORT }, periodSeconds: 10, timeoutSeconds: 5 },
+                livenessProbe: { httpGet: { path: "/", port: EXPORTER_PORT }, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 6 },
                 resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "200m", memory: "128Mi" } },
                 securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
                 volumeMounts: [{ name: "exporter-queries", mountPath: "/etc/postgres-exporter" }],

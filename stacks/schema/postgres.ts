@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { MAX_CONNECTIONS } from "../../infra/postgres/config/parameters";
 import { byteQuantity, pinnedImage, positiveInt, resources } from "./common";
 
 export const postgresConfig = z
@@ -36,6 +37,16 @@ export const postgresConfig = z
         code: "custom",
         path: ["ttl"],
         message: `loopWait + 2*retryTimeout must be <= ttl, got ${c.loopWait} + 2*${c.retryTimeout} > ${c.ttl}`,
+      });
+    }
+    // Each PgBouncer replica may open defaultPoolSize server connections per pool; the read-write pool
+    // all lands on the primary (the read-only one on replicas), with room left for Patroni, replication, admins.
+    const serverConns = c.pgbouncer.defaultPoolSize * c.pgbouncer.replicas;
+    if (serverConns > MAX_CONNECTIONS - 20) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["pgbouncer", "defaultPoolSize"],
+        message: `defaultPoolSize * replicas must be <= ${MAX_CONNECTIONS - 20} (max_connections ${MAX_CONNECTIONS} minus 20 reserved), got ${c.pgbouncer.defaultPoolSize} * ${c.pgbouncer.replicas} = ${serverConns}`,
       });
     }
     if (c.synchronousNodeCount >= c.members) {

@@ -44,6 +44,12 @@ export interface PatroniConfigInput {
   readonly clientCidr: string;
   /** Patroni callbacks, e.g. { on_role_change: "/path/script args" }. */
   readonly callbacks?: Readonly<Record<string, string>>;
+  /**
+   * Permanent logical replication slots (slot name → database and output plugin), kept by Patroni on
+   * every member so a CDC reader (Debezium, infra/cdc) resumes on the new primary after a failover.
+   * Defaults to none.
+   */
+  readonly permanentSlots?: Readonly<Record<string, { readonly database: string; readonly plugin: string }>>;
 }
 
 export const SUPERUSER = "postgres";
@@ -90,6 +96,9 @@ export function patroniConfig(input: PatroniConfigInput): Record<string, unknown
         maximum_lag_on_failover: c.maximumLagOnFailover,
         synchronous_mode: true,
         synchronous_node_count: c.synchronousNodeCount,
+        ...(input.permanentSlots && Object.keys(input.permanentSlots).length
+          ? { slots: Object.fromEntries(Object.entries(input.permanentSlots).map(([n, s]) => [n, { type: "logical", database: s.database, plugin: s.plugin }])) }
+          : {}),
         postgresql: {
           use_pg_rewind: true,
           use_slots: true,
