@@ -4,7 +4,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { stringify } from "yaml";
 import { renderAlertRules, renderRuleFile } from "../../../infra/monitoring/alert-rules";
+import { dashboardSystems, renderDashboard } from "../../../infra/monitoring/dashboards";
 import { alertThresholdsFrom, type AlertThresholds } from "../../../infra/monitoring/thresholds";
 import { ensureDebPackages } from "../../../local/install";
 import { readStackFile, repoRoot } from "../../../local/stack-config";
@@ -58,6 +60,17 @@ describe("alert rules under promtool", () => {
     const shipped = renderAlertRules(prod).flatMap((g) => g.rules.map((r) => r.alert));
     expect(shipped.filter((a) => !fired.has(a))).toEqual([]);
     expect(shipped.length).toBeGreaterThanOrEqual(19);
+  });
+
+  it("every dashboard query is valid PromQL (checked by promtool as recording rules)", () => {
+    const rules = dashboardSystems.flatMap((system) =>
+      (renderDashboard(system, "data-prod").panels as { targets: { expr: string }[] }[]).map((p, i) => ({ record: `dashboard:${system}:panel${i + 1}`, expr: p.targets[0].expr })),
+    );
+    const dir = fs.mkdtempSync(path.join(work, "dashboards-"));
+    fs.writeFileSync(path.join(dir, "panels.yaml"), stringify({ groups: [{ name: "dashboards", rules }] }));
+    const r = promtool(["check", "rules", "panels.yaml"], dir);
+    expect(r.status, r.output).toBe(0);
+    expect(r.output).toMatch(new RegExp(`SUCCESS: ${rules.length} rules found`));
   });
 
   it("the tests can fail: a looser replication-lag threshold breaks the Postgres case", () => {
