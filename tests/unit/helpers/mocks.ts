@@ -14,6 +14,8 @@ export interface RecordedResource {
   parent?: string;
   urn: string;
   custom: boolean;
+  /** Input paths (e.g. `stringData.password`) whose values were Pulumi secrets. */
+  secretPaths: string[];
 }
 
 export interface ProgramRun {
@@ -44,6 +46,25 @@ void pulumi.runtime.setMocks(
   false,
 );
 
+const secretSigKey = "4dabf18193072939515e22adb298388d";
+const secretSig = "1b47061264138c4ac30d75fd1eb44270";
+
+/** Replaces Pulumi's secret envelopes with their values and remembers where they were. */
+function unwrapSecrets(raw: Record<string, unknown>): { inputs: Record<string, unknown>; secretPaths: string[] } {
+  const secretPaths: string[] = [];
+  const walk = (v: unknown, at: string): unknown => {
+    if (Array.isArray(v)) return v.map((x, i) => walk(x, `${at}[${i}]`));
+    if (v === null || typeof v !== "object") return v;
+    const o = v as Record<string, unknown>;
+    if (o[secretSigKey] === secretSig) {
+      secretPaths.push(at);
+      return walk(o.value, at);
+    }
+    return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, walk(x, at ? `${at}.${k}` : k)]));
+  };
+  return { inputs: walk(raw, "") as Record<string, unknown>, secretPaths };
+}
+
 // The mock monitor sees every registration (components too) but does not pass the parent to the
 // mocks, so wrap it once to record the parent URN from the request itself.
 interface RegisterRequest {
@@ -62,7 +83,7 @@ monitor.registerResource = (req, cb) =>
       recorded.push({
         type: req.getType(),
         name: req.getName(),
-        inputs: deserializeProperties(req.getObject() as Parameters<typeof deserializeProperties>[0]) as Record<string, unknown>,
+        ...unwrapSecrets(deserializeProperties(req.getObject() as Parameters<typeof deserializeProperties>[0]) as Record<string, unknown>),
         parent: req.getParent() || undefined,
         urn: res.getUrn(),
         custom: req.getCustom(),
