@@ -15,7 +15,7 @@ const kafkaEp = inject("localTier").kafka;
 const run = randomUUID().slice(0, 8);
 const ticksTopic = `market.ticks.ch-${run}`;
 const tradesTopic = `market.trades.ch-${run}`;
-const dir = engineDir("kafka");
+let dir = "";
 let exec: ClickHouseExecutor;
 
 describe.skipIf(!kafkaEp)("Kafka engine ingestion on chdb (needs the local Kafka: DATA_PLATFORM_SERVICES=kafka,clickhouse)", () => {
@@ -29,6 +29,7 @@ describe.skipIf(!kafkaEp)("Kafka engine ingestion on chdb (needs the local Kafka
       waitForLeaders: true,
     });
     await admin.disconnect();
+    dir = engineDir("kafka");
     exec = await openExecutor({ kind: "chdb", dataDir: dir });
   });
   afterAll(async () => {
@@ -39,7 +40,7 @@ describe.skipIf(!kafkaEp)("Kafka engine ingestion on chdb (needs the local Kafka
     await admin.connect();
     await admin.deleteTopics({ topics: [ticksTopic, tradesTopic] }).catch(() => {});
     await admin.disconnect();
-    fs.rmSync(dir, { recursive: true, force: true });
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it("market ticks produced to Kafka land in market.ticks (and in the OHLCV views); bad messages land in ingest_errors", async () => {
