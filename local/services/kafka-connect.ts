@@ -12,7 +12,8 @@ import { startPrimaryProxy, type PrimaryProxy } from "./kafka-connect/primary-pr
 
 export { currentPrimary, startPrimaryProxy, type PrimaryProxy } from "./kafka-connect/primary-proxy";
 
-export const DEBEZIUM_VERSION = "3.6.1.Final";
+export { DEBEZIUM_VERSION } from "../../infra/cdc/versions";
+import { DEBEZIUM_VERSION } from "../../infra/cdc/versions";
 
 /** The Connect runtime (same Kafka version as the brokers) and its log binding. */
 export const connectMavenArtifacts = (kafkaVersion: string) => [
