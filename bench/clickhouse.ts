@@ -32,16 +32,39 @@ const BATCH = 100_000;
 const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
 const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
 
-async function timeIt(fn: () => Promise<unknown>): Promise<{ median: number; p95: number }> {
-  await fn(); // warm-up: marks and caches loaded
-  const t: number[] = [];
+interface Latency {
+  median: number;
+  p95: number;
+}
+
+/** Times two ways of running the same query, interleaved so background merges or a noisy neighbour hit both alike. */
+async function timePair(a: () => Promise<unknown>, b: () => Promise<unknown>): Promise<[Latency, Latency]> {
+  await a(); // warm-up: marks and caches loaded
+  await b();
+  const ta: number[] = [];
+  const tb: number[] = [];
   for (let i = 0; i < runs; i++) {
-    const t0 = process.hrtime.bigint();
-    await fn();
-    t.push(ms(t0));
+    for (const [fn, t] of [[a, ta], [b, tb]] as const) {
+      const t0 = process.hrtime.bigint();
+      await fn();
+      t.push(ms(t0));
+    }
   }
-  t.sort((a, b) => a - b);
-  return { median: t[Math.floor(t.length / 2)], p95: t[Math.min(t.length - 1, Math.ceil(t.length * 0.95) - 1)] };
+  const stats = (t: number[]): Latency => {
+    t.sort((x, y) => x - y);
+    return { median: t[Math.floor(t.length / 2)], p95: t[Math.min(t.length - 1, Math.ceil(t.length * 0.95) - 1)] };
+  };
+  return [stats(ta), stats(tb)];
+}
+
+/** Waits for background merges after the big insert, so queries are timed on a settled table. */
+async function settle(exec: ClickHouseExecutor): Promise<void> {
+  const deadline = Date.now() + 300_000;
+  while (Date.now() < deadline) {
+    const n = Number((await exec.query<{ n: string }>("SELECT count() AS n FROM system.merges"))[0].n);
+    if (n === 0) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
 }
 
 async function count(exec: ClickHouseExecutor): Promise<number> {
@@ -115,10 +138,14 @@ async function main(): Promise<void> {
          WHERE ts >= ${last} - INTERVAL 1 HOUR GROUP BY symbol ORDER BY abs(change) DESC LIMIT 10`,
       ],
     ];
-    console.log(`\nquery latency on ${fmt(rows)} ticks (median / p95 ms)`);
+    await settle(exec);
+    const parts = await exec.query<{ n: string }>("SELECT count() AS n FROM system.parts WHERE database = 'market' AND table = 'ticks' AND active");
+    console.log(`\nquery latency on ${fmt(rows)} ticks in ${parts[0].n} parts (median / p95 ms; executor returns JSON rows to TypeScript, native discards them)`);
     for (const [name, sql] of queries) {
-      const ours = await timeIt(() => exec.query(sql));
-      const native = await timeIt(() => exec.exec(`${sql} FORMAT Null`));
+      const [ours, native] = await timePair(
+        () => exec.query(sql),
+        () => exec.exec(`${sql} FORMAT Null`),
+      );
       console.log(
         `  ${name.padEnd(36)} executor ${ours.median.toFixed(1).padStart(8)} / ${ours.p95.toFixed(1).padStart(8)}   native ${native.median.toFixed(1).padStart(8)} / ${native.p95.toFixed(1).padStart(8)}   ratio ${(ours.median / native.median).toFixed(2)}`,
       );
