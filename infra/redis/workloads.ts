@@ -115,10 +115,11 @@ export function redisPodSpec(n: Names, config: RedisConfig, environment: Environ
     resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
     securityContext: { ...restricted, runAsUser: 59000, runAsGroup: 59000 },
     readinessProbe: { httpGet: { path: "/health", port: "metrics" }, periodSeconds: 10 },
+    livenessProbe: { httpGet: { path: "/health", port: "metrics" }, periodSeconds: 20, failureThreshold: 6 },
   };
   return {
     automountServiceAccountToken: false,
-    securityContext: { fsGroup: REDIS_UID, seccompProfile: { type: "RuntimeDefault" } },
+    securityContext: { runAsNonRoot: true, fsGroup: REDIS_UID, seccompProfile: { type: "RuntimeDefault" } },
     terminationGracePeriodSeconds: 30,
     affinity: antiAffinity(redisLabels(n.name), environment),
     containers: [redis, exporter],
@@ -163,7 +164,7 @@ export function sentinelPodSpec(n: Names, config: RedisConfig, environment: Envi
   };
   return {
     automountServiceAccountToken: false,
-    securityContext: { fsGroup: REDIS_UID, seccompProfile: { type: "RuntimeDefault" } },
+    securityContext: { runAsNonRoot: true, fsGroup: REDIS_UID, seccompProfile: { type: "RuntimeDefault" } },
     affinity: antiAffinity(sentinelLabels(n.name), environment),
     containers: [sentinel],
     volumes: [
