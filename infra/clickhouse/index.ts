@@ -25,9 +25,12 @@ export interface ClickHouseClusterArgs {
   /** Database of the market-data schema and of the users' grants. Defaults to "market". */
   readonly database?: string;
   /**
-   * Where the ClickHouseSchema provider applies the schema from; unset, no schema resource is made
-   * (the HTTP interface must be reachable from where `pulumi up` runs, e.g. an in-cluster runner).
+   * Apply the market-data schema with the ClickHouseSchema provider. Defaults to false. On Kubernetes
+   * it connects over HTTP as the `schema` user to the client Service (which must be reachable from
+   * where `pulumi up` runs, e.g. an in-cluster runner) unless schemaConnection says otherwise.
    */
+  readonly applySchema?: boolean;
+  /** Overrides the provider's connection; required on the local stack ({ kind: "chdb", dataDir } from the tier). */
   readonly schemaConnection?: pulumi.Input<ClickHouseConnection>;
   /** Kafka bootstrap list the Kafka engine tables consume from; unset, no Kafka tables. */
   readonly kafkaBrokers?: string;
@@ -61,6 +64,8 @@ export class ClickHouseCluster extends pulumi.ComponentResource {
     const database = args.database ?? DEFAULT_DATABASE;
     const onKubernetes = args.environment !== "local";
     const usersSecretName = `${name}-users`;
+    let connection: pulumi.Input<ClickHouseConnection> | undefined = args.schemaConnection;
+    let installation: k8s.apiextensions.CustomResource | undefined;
 
     if (onKubernetes) {
       const operator = args.operatorsInstall
@@ -89,6 +94,10 @@ export class ClickHouseCluster extends pulumi.ComponentResource {
         { metadata: { name: usersSecretName, namespace: args.namespace, labels: standardLabels("clickhouse", "users") }, type: "Opaque", stringData },
         { parent: this, additionalSecretOutputs: ["stringData", "data"] },
       );
+      if (args.applySchema && !connection) {
+        const url = pulumi.interpolate`http://${clickhouseServiceName(name)}.${args.namespace}.svc.cluster.local:8123`;
+        connection = pulumi.all([url, passwords.schema.result]).apply(([u, password]): ClickHouseConnection => ({ kind: "http", url: u, username: "schema", password }));
+      }
       const crOpts = { parent: this, dependsOn: [secret, ...(operator ? [operator] : [])] };
       const manifest = (ns: string) => ({
         name,
@@ -112,10 +121,13 @@ export class ClickHouseCluster extends pulumi.ComponentResource {
         };
       };
       const keeper = new k8s.apiextensions.CustomResource(`${name}-keeper`, resource(keeperInstallation), crOpts);
-      new k8s.apiextensions.CustomResource(`${name}-installation`, resource(clickhouseInstallation), { ...crOpts, dependsOn: [...crOpts.dependsOn, keeper] });
+      installation = new k8s.apiextensions.CustomResource(`${name}-installation`, resource(clickhouseInstallation), { ...crOpts, dependsOn: [...crOpts.dependsOn, keeper] });
     }
 
-    if (args.schemaConnection) {
+    if (args.applySchema && !connection) {
+      throw new Error(`ClickHouseCluster ${name}: applySchema on the local stack needs schemaConnection ({ kind: "chdb", dataDir } from the local tier's endpoints)`);
+    }
+    if (args.applySchema && connection) {
       const objects = renderClickHouseSchema({
         mode: onKubernetes ? "clustered" : "single-node",
         cluster: c.cluster,
@@ -126,14 +138,15 @@ export class ClickHouseCluster extends pulumi.ComponentResource {
       this.schema = new ClickHouseSchema(
         `${name}-schema`,
         {
-          connection: args.schemaConnection,
+          connection,
           mode: onKubernetes ? "clustered" : "single-node",
           cluster: c.cluster,
           database,
           objects,
           allowDestructiveChanges: args.allowDestructiveChanges ?? false,
         },
-        { parent: this },
+        // A created CR does not mean the pods answer yet: a first `pulumi up` may need one retry.
+        { parent: this, dependsOn: installation ? [installation] : [] },
       );
     }
 

@@ -14,8 +14,11 @@ export const CHK_API = "clickhouse-keeper.altinity.com/v1";
 /** Altinity's chart, pinned to the operator version whose CRDs the tests validate against. */
 export const OPERATOR_CHART = { chart: "altinity-clickhouse-operator", version: "0.25.6", repo: "https://helm.altinity.com" } as const;
 
-/** The three application users; every one has its own profile and quota of the same name. */
-export const clickhouseUsers = ["ingest", "app", "readonly"] as const;
+/**
+ * The application users (ingest, app read-write, readonly) plus `schema`, the DDL user the
+ * ClickHouseSchema provider connects as; every one has its own profile and quota of the same name.
+ */
+export const clickhouseUsers = ["ingest", "app", "readonly", "schema"] as const;
 export type ClickHouseUser = (typeof clickhouseUsers)[number];
 
 export interface ManifestInput {
@@ -103,6 +106,8 @@ export function usersSection(m: ManifestInput): Record<string, unknown> {
     ingest: [`GRANT INSERT, SELECT ON ${m.database}.*`],
     app: [`GRANT SELECT, INSERT, ALTER UPDATE, ALTER DELETE ON ${m.database}.*`],
     readonly: [`GRANT SELECT ON ${m.database}.*`],
+    // ON CLUSTER needs CLUSTER; Kafka engine tables need the KAFKA source privilege.
+    schema: [`GRANT CREATE, ALTER, DROP, TRUNCATE, OPTIMIZE, SHOW, SELECT, INSERT ON ${m.database}.*`, "GRANT CLUSTER ON *.*", "GRANT KAFKA ON *.*"],
   };
   const out: Record<string, unknown> = {};
   for (const u of clickhouseUsers) {
@@ -138,6 +143,8 @@ export function profilesSection(c: ClickHouseConfig): Record<string, unknown> {
     "readonly/max_execution_time": 30,
     "readonly/max_result_rows": 1_000_000,
     "readonly/max_memory_usage": Math.floor(mem / 2),
+    // DDL ON CLUSTER waits for every host; the provider's HTTP timeout is a little longer.
+    "schema/distributed_ddl_task_timeout": 280,
   };
 }
 
@@ -149,7 +156,7 @@ export function quotasSection(): Record<string, unknown> {
     "interval/execution_time": executionTime,
   });
   const q: Record<string, unknown> = {};
-  for (const [user, limits] of Object.entries({ ingest: hour(0, 0, 0), app: hour(100_000, 10_000, 36_000), readonly: hour(20_000, 2_000, 7_200) })) {
+  for (const [user, limits] of Object.entries({ ingest: hour(0, 0, 0), app: hour(100_000, 10_000, 36_000), readonly: hour(20_000, 2_000, 7_200), schema: hour(0, 0, 0) })) {
     for (const [k, v] of Object.entries(limits)) q[`${user}/${k}`] = v;
   }
   return q;

@@ -20,9 +20,9 @@ describe("ClickHouseCluster component (Pulumi mocks)", () => {
     expect(spec.configuration.settings).toMatchObject({ "prometheus/port": 9363 });
   });
 
-  it("passwords: three RandomPasswords; the Secret holds them and their SHA-256 (as a secret); the CR carries neither", async () => {
+  it("passwords: one RandomPassword per user; the Secret holds them and their SHA-256 (as a secret); the CR carries neither", async () => {
     const run = await runProgram("dev");
-    for (const u of ["ingest", "app", "readonly"]) {
+    for (const u of ["ingest", "app", "readonly", "schema"]) {
       expect(run.one("random:index/randomPassword:RandomPassword", `clickhouse-${u}-password`).inputs).toMatchObject({ length: 32, special: false });
     }
     const secret = run.one("kubernetes:core/v1:Secret", "clickhouse-users");
@@ -33,8 +33,8 @@ describe("ClickHouseCluster component (Pulumi mocks)", () => {
     const data = { value: (wrapped ? raw.value : raw) as Record<string, unknown> };
     const secretPaths = (secret as { secretPaths?: string[] }).secretPaths ?? [];
     expect(wrapped || secretPaths.some((p) => p.startsWith("stringData"))).toBe(true);
-    expect(Object.keys(data.value).sort()).toEqual(["app_password", "app_sha256", "ingest_password", "ingest_sha256", "readonly_password", "readonly_sha256"]);
-    for (const u of ["ingest", "app", "readonly"]) {
+    expect(Object.keys(data.value).sort()).toEqual(["app_password", "app_sha256", "ingest_password", "ingest_sha256", "readonly_password", "readonly_sha256", "schema_password", "schema_sha256"]);
+    for (const u of ["ingest", "app", "readonly", "schema"]) {
       expect(data.value[`${u}_sha256`]).toBe(createHash("sha256").update(String(data.value[`${u}_password`])).digest("hex"));
     }
     const chi = JSON.stringify(run.one("kubernetes:clickhouse.altinity.com/v1:ClickHouseInstallation", "clickhouse-installation").inputs);
@@ -44,6 +44,14 @@ describe("ClickHouseCluster component (Pulumi mocks)", () => {
     const { readStackFile } = await import("../../../local/stack-config");
     const probe = new ClickHouseCluster("probe", { namespace: "ns", environment: "dev", config: readStackFile("dev").clickhouse });
     expect(await valueOf(probe.endpoints)).toEqual({ http: "http://clickhouse-probe.ns.svc.cluster.local:8123", cluster: "trading", database: "market", usersSecret: "probe-users" });
+  });
+
+  it("applySchema on the local stack without a chdb connection fails with the reason, before registering the schema", async () => {
+    const { ClickHouseCluster } = await import("../../../infra/clickhouse");
+    const { readStackFile } = await import("../../../local/stack-config");
+    expect(() => new ClickHouseCluster("nolocal", { namespace: "ns", environment: "local", config: readStackFile("local").clickhouse, applySchema: true })).toThrow(
+      /ClickHouseCluster nolocal: applySchema on the local stack needs schemaConnection/,
+    );
   });
 
   it("local: no Kubernetes objects and no passwords (the local tier runs chdb in-process)", async () => {

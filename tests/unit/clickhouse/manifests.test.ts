@@ -55,15 +55,16 @@ describe("ClickHouse operator custom resources", () => {
     expect(chi.spec.templates.volumeClaimTemplates[0]).toMatchObject({ reclaimPolicy: "Retain", spec: { storageClassName: "gp3", resources: { requests: { storage: "2000Gi" } } } });
   });
 
-  it("users: ingest, app and readonly each get a SHA-256 from the Secret, a profile, a quota and grants; no password in the CR", () => {
+  it("users: ingest, app, readonly and schema each get a SHA-256 from the Secret, a profile, a quota and grants; no password in the CR", () => {
     const chi = clickhouseInstallation(input("dev"));
     const users = chi.spec.configuration.users;
-    for (const u of ["ingest", "app", "readonly"]) {
+    for (const u of ["ingest", "app", "readonly", "schema"]) {
       expect(users[`${u}/password_sha256_hex`]).toEqual({ valueFrom: { secretKeyRef: { name: "clickhouse-users", key: `${u}_sha256` } } });
       expect(users[`${u}/profile`]).toBe(u);
       expect(users[`${u}/quota`]).toBe(u);
     }
     expect(users["readonly/grants/query"]).toEqual(["GRANT SELECT ON market.*"]);
+    expect(users["schema/grants/query"]).toEqual(expect.arrayContaining(["GRANT CLUSTER ON *.*", "GRANT KAFKA ON *.*"]));
     expect(Object.keys(users).filter((k) => /\/password$|plaintext|k8s_secret_password$/.test(k))).toEqual([]);
     expect(chi.spec.configuration.profiles).toMatchObject({ "readonly/readonly": 2, "ingest/async_insert": 1, "default/max_memory_usage": 2 * 1024 ** 3 });
     expect(chi.spec.configuration.quotas).toMatchObject({ "readonly/interval/duration": 3600, "readonly/interval/queries": 20_000 });
