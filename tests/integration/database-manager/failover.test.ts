@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sleep } from "../../../local/process";
 import * as pgTier from "../../../local/services/postgres";
 import * as redisTier from "../../../local/services/redis";
-import { DatabaseManager, type RetryEvent } from "../../../runtime/database-manager";
+import { AmbiguousOperationError, DatabaseManager, type RetryEvent } from "../../../runtime/database-manager";
 import { applyStackSchemas, available, connection, tier } from "./fixture";
 
 // Real failovers on the shared local tier: kill -9 of the Patroni leader (PgBouncer's read-write pool
@@ -55,8 +55,8 @@ function summary(store: string): string {
   const mine = events.filter((e) => e.store === store);
   const kinds = mine.reduce<Record<string, number>>((acc, e) => ({ ...acc, [e.failure]: (acc[e.failure] ?? 0) + 1 }), {});
   const distinct = [...new Set(mine.map((e) => e.error.slice(0, 70)))].slice(0, 4);
-  const span = mine.length ? (mine.at(-1)!.elapsedMs / 1000).toFixed(1) : "0";
-  return `${mine.length} retries (${JSON.stringify(kinds)}), longest retried op ${span} s; errors seen: ${distinct.join(" | ")}`;
+  const delays = mine.map((e) => e.delayMs).join("+");
+  return `${mine.length} retries (${JSON.stringify(kinds)}, back-off ${delays || 0} ms); errors seen: ${distinct.join(" | ")}`;
 }
 
 describe.runIf(stores.includes("postgres"))("Postgres failover under the manager", () => {
@@ -80,9 +80,19 @@ describe.runIf(stores.includes("postgres"))("Postgres failover under the manager
     const email = (i: number) => `fo-${run}-${i}@example.com`;
     let killedAt = 0;
     let okAfterKill = 0;
+    let unsafe: Promise<unknown> = Promise.resolve();
     const t0 = Date.now();
     const stats = await keepIssuing(
       async (i) => {
+        // Beside operation 10, the same insert not marked idempotent: it must not be retried.
+        if (i === 10) {
+          unsafe = m.postgres
+            .write("insert into trading.users (email, full_name) select $1, 'failover' from pg_sleep(0.4)", [`fo-${run}-unsafe@example.com`], { idempotent: false, operation: "register user" })
+            .then(
+              () => "succeeded",
+              (e: unknown) => e,
+            );
+        }
         // Operation 10 is on the wire (inside pg_sleep) when the primary dies.
         const kill =
           i === 10
@@ -103,13 +113,18 @@ describe.runIf(stores.includes("postgres"))("Postgres failover under the manager
     const after = await pgTier.clusterState(ep().members.filter((x) => x.name !== old));
     const leader = after.members.find((x) => pgTier.isLeader(x.role));
     const rows = await m.postgres.readPrimary<{ n: number; d: number }>(
-      "select count(*)::int as n, count(distinct lower(email))::int as d from trading.users where email like $1",
-      [`fo-${run}-%`],
+      "select count(*)::int as n, count(distinct lower(email))::int as d from trading.users where email ~ $1",
+      [`^fo-${run}-[0-9]+@`],
     );
     console.log(
       `[database-manager postgres failover] ${old} killed -> new leader ${leader?.name}; ${stats.issued} upserts issued, ${stats.ok} succeeded, ` +
         `${stats.failed.length} failed; slowest call ${(stats.slowestMs / 1000).toFixed(1)} s; rows ${rows[0].n} (distinct ${rows[0].d}); ${summary("postgres")}`,
     );
+    const unsafeOutcome = await unsafe;
+    const unsafeApplied = (await m.postgres.readPrimary("select 1 from trading.users where email = $1", [`fo-${run}-unsafe@example.com`])).length > 0;
+    console.log(`[database-manager postgres failover] non-idempotent insert in flight: ${unsafeOutcome instanceof Error ? unsafeOutcome.name : unsafeOutcome}; row applied: ${unsafeApplied}`);
+    expect(unsafeOutcome).toBeInstanceOf(AmbiguousOperationError);
+    expect(events.some((e) => e.operation === "register user")).toBe(false);
     expect(stats.failed).toEqual([]);
     expect(leader?.name).not.toBe(old);
     expect(rows[0]).toEqual({ n: stats.ok, d: stats.ok });
