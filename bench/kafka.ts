@@ -5,8 +5,9 @@
  *
  * Starts the local cluster exactly as the tests do (local/services/kafka.ts), creates two topics with the
  * KafkaTopics provider (6 partitions, RF 3, min.insync.replicas 2), then:
- *   1. producer: kafkajs with the project's settings (infra/kafka/client-settings.ts: acks=all,
- *      idempotent, one request in flight, 1000-record sends, 4 sends outstanding) vs
+ *   1. producer: kafkajs with the project's settings and send path (infra/kafka/client-settings.ts:
+ *      acks=all, idempotent, one request in flight; infra/kafka/client/send.ts: one request per
+ *      partition), 1000-record sends, 4 outstanding, vs
  *      org.apache.kafka.tools.ProducerPerformance from the same jars with the same settings (acks=all,
  *      enable.idempotence=true, max.in.flight=1) and batch.size raised so its requests are as large
  *   2. consumer: a kafkajs consumer group vs org.apache.kafka.tools.ConsumerPerformance, both reading
@@ -18,7 +19,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Kafka, logLevel } from "kafkajs";
-import { consumerSettings, producerSettings, sendSettings } from "../infra/kafka/client-settings";
+import { sendPerPartition } from "../infra/kafka/client/send";
+import { consumerSettings, producerSettings } from "../infra/kafka/client-settings";
 import { applyTopics } from "../infra/providers/kafka/topics";
 import { startKafka, type KafkaEndpoints } from "../local/services/kafka";
 import { readStackFile } from "../local/stack-config";
@@ -27,6 +29,7 @@ const RECORDS = Number(process.env.BENCH_RECORDS ?? 100_000);
 const SIZE = Number(process.env.BENCH_RECORD_SIZE ?? 512);
 const BATCH = 1000;
 const IN_FLIGHT_BATCHES = 4;
+const PARTITIONS = 6;
 
 // The tools print their results on stdout; keep their INFO logging off it.
 const QUIET_LOG4J = "rootLogger.level = WARN\nrootLogger.appenderRef.err.ref = STDERR\nappender.err.type = Console\nappender.err.name = STDERR\nappender.err.target = SYSTEM_ERR\nappender.err.layout.type = PatternLayout\nappender.err.layout.pattern = %p %m%n\n";
@@ -52,7 +55,7 @@ async function kafkajsProduce(ep: KafkaEndpoints, topic: string): Promise<number
     const n = Math.min(BATCH, RECORDS - sent);
     const messages = Array.from({ length: n }, (_, i) => ({ key: String((sent + i) % 1000), value }));
     sent += n;
-    const p: Promise<unknown> = producer.send({ topic, ...sendSettings, messages }).then(() => inFlight.delete(p));
+    const p: Promise<unknown> = sendPerPartition(producer, topic, PARTITIONS, messages).then(() => inFlight.delete(p));
     inFlight.add(p);
     if (inFlight.size >= IN_FLIGHT_BATCHES) await Promise.race(inFlight);
   }
@@ -118,7 +121,7 @@ async function main(): Promise<void> {
   const svc = await startKafka({ baseDir, cacheDir: "", log: (m) => console.log(m), track: () => {} }, cfg);
   try {
     const ep = svc.endpoints;
-    const decl = (name: string) => ({ name, description: "bench", partitions: 6, config: { "min.insync.replicas": 2, "retention.ms": 3_600_000 } });
+    const decl = (name: string) => ({ name, description: "bench", partitions: PARTITIONS, config: { "min.insync.replicas": 2, "retention.ms": 3_600_000 } });
     await applyTopics({ topics: [decl("bench.kafkajs"), decl("bench.native")], source: "bench/kafka.ts", defaultReplicationFactor: 3, allowReplace: false }, { brokers: ep.brokers });
     const fmt = (n: number) => `${Math.round(n).toLocaleString("en-US")} rec/s`;
     const row = (what: string, ours: number, native: number) =>
