@@ -11,9 +11,9 @@
 # 3. The Node.js language host: see scripts/pulumi/language-host.js for why it is installed from this repo
 #    unless PULUMI_LANGUAGE_NODEJS_MODULE_VERSION names a pseudo-version of the Go host to build instead.
 #
-# Cache: ${DATA_PLATFORM_CACHE:-$HOME/.cache/data-platform}/pulumi/<sdk version>/{bin,src,go-build}; a second run
-# with the binaries present only rewrites the launchers. The Go build cache lives there too so a rebuild after a
-# version bump reuses compiled dependencies; modules go to the machine's usual GOMODCACHE (often already warm).
+# Cache: ${DATA_PLATFORM_CACHE:-$HOME/.cache/data-platform}/pulumi/<sdk version>/{bin,lib,src} and a shared
+# pulumi/go-build (Go's build cache, ~2 GB); a second run with the binaries present only rewrites the launchers.
+# Modules go to the machine's usual GOMODCACHE (often already warm).
 # Writes the bin dir to $CACHE/pulumi/current-bin as well, for tools that cannot read stdout.
 set -euo pipefail
 
@@ -93,7 +93,8 @@ if [[ -x "$BIN/pulumi" && -f "$ROOT/engine-version" ]]; then
 fi
 
 command -v go >/dev/null || die "go is not on PATH: install Go (1.26+) to build the Pulumi CLI, or put a pulumi >= $SDK_VERSION on PATH"
-export GOFLAGS="-mod=mod" GOTOOLCHAIN="${GOTOOLCHAIN:-local}" GOCACHE="$ROOT/go-build"
+# The Go build cache is shared by every pinned version so a version bump recompiles only Pulumi's own packages.
+export GOFLAGS="-mod=mod -buildvcs=false" GOTOOLCHAIN="${GOTOOLCHAIN:-local}" GOCACHE="$CACHE/pulumi/go-build"
 PKG=github.com/pulumi/pulumi/pkg/v3
 SRC="$ROOT/src"
 mkdir -p "$SRC"
