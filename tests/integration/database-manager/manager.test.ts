@@ -15,6 +15,7 @@ import {
   type DataTierConnection,
   type RetryEvent,
 } from "../../../runtime/database-manager";
+import { Cache, subscribe } from "../../../runtime/redis";
 import { applyStackSchemas, available, connection, Relay, tier } from "./fixture";
 
 // Real things: the local tier's Patroni cluster behind PgBouncer, Redis behind Sentinel, the 3-node
@@ -173,6 +174,18 @@ describe("DatabaseManager on the local tier", () => {
       await expect(c.query("insert into trading.currencies values ('XXX', 2, 'probe')")).rejects.toThrow(/permission denied/);
       await c.end();
     });
+  });
+
+  it.runIf(has("redis"))("Redis: the dedicated subscriber connection receives invalidations the command connection publishes (runtime/redis)", async () => {
+    const got: string[][] = [];
+    const sub = subscribe(m.redis.subscriber, "cacheInvalidations", (p) => got.push(p.tags));
+    await sub.ready;
+    const cache = new Cache(m.redis.client, `dbm:${run}:`);
+    await cache.getOrSet("k", { ttlMs: 60_000, tags: [`t-${run}`] }, async () => "v");
+    expect(await cache.invalidateTags([`t-${run}`])).toBe(1);
+    for (let i = 0; i < 40 && !got.some((t) => t.includes(`t-${run}`)); i++) await new Promise((r) => setTimeout(r, 50));
+    await sub.close();
+    expect(got).toContainEqual([`t-${run}`]);
   });
 
   it.runIf(has("kafka"))("Kafka: the idempotent acks=all producer's send is acknowledged by the in-sync replicas", async () => {
