@@ -31,8 +31,8 @@ describe(`recall@${K} of the shipped HNSW settings on real Milvus ${milvus.versi
   it(`HNSW M=${instrumentHnsw.M} efConstruction=${instrumentHnsw.efConstruction} ef=${instrumentHnsw.ef}, ${N} x ${vectorField.dim}-d: recall@${K} >= 0.95 vs brute force`, async () => {
     await applyCollections({ collections: [model], keepVersions: 1, allowDestructiveChanges: false }, conn);
     const data = clusteredVectors(N, vectorField.dim, 7);
-    // Queries are fresh points from the same distribution, not copies of stored rows.
-    const queries = clusteredVectors(QUERIES, vectorField.dim, 7 + 1_000_003).map((q, i) => (i % 2 ? q : data[(i * 97) % N]));
+    // Fresh points from the same distribution, never copies of stored rows (those are easy hits).
+    const queries = clusteredVectors(QUERIES, vectorField.dim, 7 + 1_000_003);
     const t0 = Date.now();
     await insertRows(conn, collection, data, "equity");
     await indexAndReload(conn, collection, vectorField.name, N);
