@@ -197,7 +197,7 @@ export class DatabaseManager {
       case "redis": {
         this.rd = new RedisStore(c.redis!, this.policy, this.options.onRetry);
         await this.rd.connect();
-        await this.rd.ping();
+        await this.rd.client.ping();
         return;
       }
       case "kafka": {

@@ -48,8 +48,10 @@ export class RedisStore {
     return withRetry({ store: "redis", operation: opts.operation, idempotent: opts.idempotent }, classifyRedis, () => fn(this.client), this.policy, this.onRetry);
   }
 
+  /** PING on the command connection; a connection that is not ready is down at once, with its last error. */
   async ping(): Promise<number> {
     const t0 = performance.now();
+    if (this.client.status !== "ready") throw new Error(`connection is ${this.client.status}${this.lastError ? ` (last error: ${this.lastError})` : ""}`);
     await this.client.ping();
     return performance.now() - t0;
   }
