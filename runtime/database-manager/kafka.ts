@@ -1,16 +1,21 @@
 import { Kafka, logLevel, type Admin, type Message, type Producer, type RecordMetadata } from "kafkajs";
-import { producerSettings, sendSettings } from "../../infra/kafka/client-settings";
+import { sendPerPartition } from "../../infra/kafka/client/send";
+import { producerSettings } from "../../infra/kafka/client-settings";
 import type { KafkaConnection } from "./config";
 
 /**
  * The platform's producer settings (idempotent, acks=all, one request in flight) and an admin
  * client. kafkajs retries sends itself and the idempotent producer lets the broker drop duplicates
- * of those retries, so send() adds no retry of its own.
+ * of those retries, so send() adds no retry of its own. Sends go through the project's
+ * sendPerPartition (infra/kafka/client/send.ts): kafkajs 2.2.4 loses acknowledged records when one
+ * send spans brokers during a leader move (docs/kafka.md).
  */
 export class KafkaStore {
   readonly kafka: Kafka;
   readonly producer: Producer;
   readonly admin: Admin;
+  // Partition counts per topic, re-read after a minute so a partition increase is picked up.
+  private readonly partitions = new Map<string, { count: number; at: number }>();
 
   constructor(readonly conn: KafkaConnection) {
     this.kafka = new Kafka({
@@ -31,9 +36,19 @@ export class KafkaStore {
     await Promise.all([this.producer.connect(), this.admin.connect()]);
   }
 
-  /** Sends with acks=all; resolves once every in-sync replica has the records. */
-  send(topic: string, messages: Message[]): Promise<RecordMetadata[]> {
-    return this.producer.send({ topic, messages, ...sendSettings });
+  private async partitionCount(topic: string): Promise<number> {
+    const hit = this.partitions.get(topic);
+    if (hit && Date.now() - hit.at < 60_000) return hit.count;
+    const meta = await this.admin.fetchTopicMetadata({ topics: [topic] });
+    const count = meta.topics[0]?.partitions.length ?? 0;
+    if (count < 1) throw new Error(`kafka: topic ${topic} has no partitions (is it declared in schemas/kafka/topics.ts and applied?)`);
+    this.partitions.set(topic, { count, at: Date.now() });
+    return count;
+  }
+
+  /** Sends with acks=all, one request per partition; resolves once the in-sync replicas have every record. */
+  async send(topic: string, messages: Message[]): Promise<RecordMetadata[]> {
+    return sendPerPartition(this.producer, topic, await this.partitionCount(topic), messages);
   }
 
   async ping(): Promise<number> {

@@ -68,7 +68,20 @@ export async function applyStackSchemas(stores: readonly StoreName[]): Promise<{
   }
   if (stores.includes("kafka") && t.kafka) {
     const k = t.kafka;
-    jobs.push(applyTopics({ topics: declaredTopics, source: "schemas/kafka/topics.ts", defaultReplicationFactor: k.replicationFactor, allowReplace: false }, { brokers: k.brokers }));
+    const spec = { topics: declaredTopics, source: "schemas/kafka/topics.ts", defaultReplicationFactor: k.replicationFactor, allowReplace: false };
+    // On a cluster started seconds ago a broker may not know a just-created partition yet; apply is idempotent.
+    jobs.push(
+      (async () => {
+        for (let attempt = 1; ; attempt++) {
+          try {
+            return await applyTopics(spec, { brokers: k.brokers });
+          } catch (e) {
+            if (attempt >= 5 || !/does not host this topic-partition|leader|LEADER_NOT_AVAILABLE|not available/i.test((e as Error).message)) throw e;
+            await new Promise((r) => setTimeout(r, 2000));
+          }
+        }
+      })(),
+    );
   }
   if (stores.includes("clickhouse") && t.clickhouse) {
     const ch = t.clickhouse;
