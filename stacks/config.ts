@@ -4,6 +4,7 @@ import { clickhouseConfig } from "./schema/clickhouse";
 import { kafkaConfig } from "./schema/kafka";
 import { milvusConfig } from "./schema/milvus";
 import { postgresConfig } from "./schema/postgres";
+import { POST_DEPLOY_DEFAULT, postDeployConfig } from "./schema/post-deploy";
 import { redisConfig } from "./schema/redis";
 
 export const PROJECT = "data-platform";
@@ -38,6 +39,8 @@ export const stackConfigSchema = z
     backups: backupsConfig,
     /** Post-deploy providers refuse destructive changes (dropped columns, fewer partitions) unless this is true. */
     allowDestructiveChanges: z.boolean(),
+    /** Post-deploy providers on/off (stacks/schema/post-deploy.ts). Defaults to on. */
+    postDeploy: postDeployConfig.default(POST_DEPLOY_DEFAULT),
     postgres: postgresConfig,
     redis: redisConfig,
     kafka: kafkaConfig,

@@ -9,6 +9,7 @@ import { Platform } from "../infra/platform/namespace";
 import { PostgresCluster } from "../infra/postgres";
 import { RedisSentinel } from "../infra/redis";
 import type { StackConfig } from "./config";
+import { wirePostDeploy, type DataTierConnections, type PostDeploySummary } from "./post-deploy";
 
 /** The one documented shape of every stack's outputs (see README, "Stack outputs"). */
 export interface DataTierOutputs {
@@ -19,13 +20,26 @@ export interface DataTierOutputs {
   kafka: KafkaCluster["endpoints"];
   clickhouse: ClickHouseCluster["endpoints"];
   milvus: MilvusCluster["endpoints"];
+  /** Secret: how the post-deploy providers and the smoke tests reach each store (stacks/post-deploy.ts). Absent when postDeploy.enabled is false. */
+  connections?: pulumi.Output<DataTierConnections>;
+  /** What the post-deploy providers applied: migrations, libraries, topics, ClickHouse objects, Milvus aliases. */
+  postDeploy?: pulumi.Output<PostDeploySummary>;
+}
+
+export interface BuildOptions {
+  /**
+   * Register the post-deploy providers (when postDeploy.enabled). Defaults to true, except inside vitest:
+   * its module transform hides node built-ins from Pulumi's closure serializer, so dynamic providers
+   * cannot be serialized in-process there (tests/unit/post-deploy runs the program under tsx instead).
+   */
+  readonly postDeploy?: boolean;
 }
 
 /**
  * Composes one component per system from an already validated config. Kubernetes stacks get a
  * namespace first; the local stack runs the same systems as processes, so it has none.
  */
-export function buildDataTier(cfg: StackConfig): DataTierOutputs {
+export function buildDataTier(cfg: StackConfig, opts: BuildOptions = {}): DataTierOutputs {
   const onKubernetes = cfg.environment !== "local";
   const platform = onKubernetes ? new Platform("platform", { namespace: cfg.namespace, environment: cfg.environment }) : undefined;
   const namespace = platform?.namespace ?? pulumi.output(cfg.namespace);
@@ -47,5 +61,7 @@ export function buildDataTier(cfg: StackConfig): DataTierOutputs {
     kafka: kafka.endpoints,
     clickhouse: clickhouse.endpoints,
     milvus: milvus.endpoints,
+    // After every component; on local it also replaces the Kubernetes names above with the tier's addresses.
+    ...((opts.postDeploy ?? !process.env.VITEST) ? wirePostDeploy(cfg, { postgres, redis, kafka, clickhouse, milvus }) : {}),
   };
 }
