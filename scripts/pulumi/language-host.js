@@ -109,6 +109,7 @@ function main() {
       add("monitor", req.getMonitorAddress());
       add("engine", state.engineAddress);
       add("organization", req.getOrganization());
+      add("root-directory", info && info.getRootDirectory());
       add("project", req.getProject());
       add("stack", req.getStack());
       add("pwd", req.getPwd());
@@ -129,16 +130,19 @@ function main() {
 
       const child = spawn(process.execPath, args, { cwd: req.getPwd() || programDirectory, env, stdio: ["ignore", "inherit", "inherit"] });
       children.add(child);
-      child.on("error", (e) => {
+      // A failed spawn can emit both "error" and "exit": answer the engine once.
+      let answered = false;
+      const answer = (resp) => {
         children.delete(child);
-        callback(null, errorResponse(langpb, `could not start node: ${e.message}`));
-      });
+        if (!answered) callback(null, resp);
+        answered = true;
+      };
+      child.on("error", (e) => answer(errorResponse(langpb, `could not start node: ${e.message}`)));
       child.on("exit", (code, signal) => {
-        children.delete(child);
         const resp = new langpb.RunResponse();
         if (code === BAIL_EXIT_CODE) resp.setBail(true);
         else if (code !== 0) resp.setError(`Program exited with ${signal ? `signal ${signal}` : `non-zero exit code: ${code}`}`);
-        callback(null, resp);
+        answer(resp);
       });
     },
     cancel(_call, callback) {
