@@ -1,7 +1,7 @@
 import type { kafkaUserCr } from "../kafka/resources";
 import { standardLabels } from "../platform/labels";
 import type { MilvusConfig } from "../../stacks/schema/milvus";
-import { milvusSettings, nestSettings } from "./settings";
+import { KAFKA_PREFIX, milvusSettings, nestSettings } from "./settings";
 
 /** The operator's chart, pinned to the version whose CRDs (../shared/crds/milvus-operator-1.3.8) the tests validate against. */
 export const OPERATOR_CHART = { chart: "milvus-operator", version: "1.3.8", repo: "https://zilliztech.github.io/milvus-operator/" } as const;
@@ -9,12 +9,16 @@ export const OPERATOR_CHART = { chart: "milvus-operator", version: "1.3.8", repo
 export const MILVUS_API = "milvus.io/v1beta1";
 export const MILVUS_PORT = 19530;
 
+export { KAFKA_PREFIX };
+
 /**
- * Prefix of every Kafka topic and consumer group Milvus creates (msgChannel.chanNamePrefix.cluster):
- * topics are `<prefix>-rootcoord-dml_<n>` and friends, groups `<prefix>-<role>-<node>-<channel>`.
- * One prefix lets its KafkaUser's ACLs name exactly Milvus's resources.
+ * Kafka topics Milvus 2.3 writes (as seen on the local server): one per DML channel, plus the
+ * data coordinator's time-tick channel. For the Kafka team to declare when auto-create is off.
  */
-export const KAFKA_PREFIX = "milvus";
+export function milvusKafkaTopics(cfg: MilvusConfig): string[] {
+  const n = Number(milvusSettings(cfg)["rootCoord.dmlChannelNum"]);
+  return [...Array.from({ length: n }, (_, i) => `${KAFKA_PREFIX}-rootcoord-dml_${i}`), `${KAFKA_PREFIX}-datacoord-timetick-channel`];
+}
 
 /** Kafka as seen by Milvus: TLS + SCRAM listener of our Strimzi cluster. */
 export interface MilvusKafka {
@@ -68,7 +72,6 @@ export function kafkaSettings(k: MilvusKafka): Record<string, unknown> {
       securityProtocol: "SASL_SSL",
       ssl: { enabled: true, tlsCaCert: `${CA_DIR}/ca.crt` },
     },
-    msgChannel: { chanNamePrefix: { cluster: KAFKA_PREFIX } },
   };
 }
 

@@ -10,8 +10,16 @@ export type MilvusSettings = Record<string, number | string | boolean>;
 /** The widest vector any collection in schemas/milvus may declare; also the server's limit. */
 export const MAX_DIMENSION = 4096;
 
+/**
+ * Prefix of every channel (Kafka topic) and subscription (consumer group) Milvus names:
+ * `<prefix>-rootcoord-dml_<n>`, `<prefix>-dataNode-<id>-...`. One prefix lets Milvus's KafkaUser ACLs
+ * name exactly its own resources.
+ */
+export const KAFKA_PREFIX = "milvus";
+
 export function milvusSettings(cfg: MilvusConfig): MilvusSettings {
   return {
+    "common.chanNamePrefix.cluster": KAFKA_PREFIX,
     // Each DML channel is one Kafka topic per collection shard: keep the count small on standalone.
     "rootCoord.dmlChannelNum": cfg.mode === "cluster" ? 16 : 4,
     // Segments are the unit of indexing and loading; 512 MiB keeps HNSW builds within node memory.

@@ -35,7 +35,7 @@ describe("MilvusCluster on Kubernetes (Milvus Operator)", () => {
     });
     expect(cr.spec.config).toMatchObject({
       kafka: { saslUsername: "milvus-milvus", saslMechanisms: "SCRAM-SHA-512", securityProtocol: "SASL_SSL", ssl: { enabled: true } },
-      msgChannel: { chanNamePrefix: { cluster: "milvus" } },
+      common: { chanNamePrefix: { cluster: "milvus" } },
       rootCoord: { dmlChannelNum: 4 },
       proxy: { maxDimension: 4096 },
     });
@@ -80,5 +80,16 @@ describe("MilvusCluster on Kubernetes (Milvus Operator)", () => {
   it("local: no Kubernetes object for Milvus", async () => {
     const run = await runProgram("local");
     expect(run.resources.filter((r) => r.name.startsWith("milvus-"))).toEqual([]);
+  });
+});
+
+describe("milvusKafkaTopics", () => {
+  it("names one topic per DML channel under the milvus- prefix, plus the data coordinator's time tick", async () => {
+    const { milvusKafkaTopics } = await import("../../../infra/milvus/manifests");
+    const { readStackFile } = await import("../../../local/stack-config");
+    const topics = milvusKafkaTopics(readStackFile("prod").milvus);
+    expect(topics).toHaveLength(17);
+    expect(topics[0]).toBe("milvus-rootcoord-dml_0");
+    expect(topics.every((t) => t.startsWith("milvus-"))).toBe(true);
   });
 });
