@@ -6,8 +6,8 @@
  * Starts the local cluster exactly as the tests do (local/services/kafka.ts), creates two topics with the
  * KafkaTopics provider (6 partitions, RF 3, min.insync.replicas 2), then:
  *   1. producer: kafkajs with the project's settings and send path (infra/kafka/client-settings.ts:
- *      acks=all, idempotent, one request in flight; infra/kafka/client/send.ts: one request per
- *      partition), 1000-record sends, 4 outstanding, vs
+ *      acks=all, idempotent, one request in flight; infra/kafka/client/producer.ts AckedProducer:
+ *      one request per partition, fresh producer after a failure), 1000-record sends, 4 outstanding, vs
  *      org.apache.kafka.tools.ProducerPerformance from the same jars with the same settings (acks=all,
  *      enable.idempotence=true, max.in.flight=1) and batch.size raised so its requests are as large
  *   2. consumer: a kafkajs consumer group vs org.apache.kafka.tools.ConsumerPerformance, both reading
@@ -19,8 +19,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Kafka, logLevel } from "kafkajs";
-import { sendPerPartition } from "../infra/kafka/client/send";
-import { consumerSettings, producerSettings } from "../infra/kafka/client-settings";
+import { AckedProducer } from "../infra/kafka/client/producer";
+import { consumerSettings } from "../infra/kafka/client-settings";
 import { applyTopics } from "../infra/providers/kafka/topics";
 import { startKafka, type KafkaEndpoints } from "../local/services/kafka";
 import { readStackFile } from "../local/stack-config";
@@ -45,8 +45,7 @@ function java(ep: KafkaEndpoints, mainClass: string, args: string[]): string {
 }
 
 async function kafkajsProduce(ep: KafkaEndpoints, topic: string): Promise<number> {
-  const producer = new Kafka({ clientId: "bench", brokers: ep.brokers, logLevel: logLevel.NOTHING }).producer(producerSettings);
-  await producer.connect();
+  const producer = new AckedProducer(new Kafka({ clientId: "bench", brokers: ep.brokers, logLevel: logLevel.NOTHING }));
   const value = Buffer.alloc(SIZE, 120);
   const t0 = process.hrtime.bigint();
   let sent = 0;
@@ -55,7 +54,7 @@ async function kafkajsProduce(ep: KafkaEndpoints, topic: string): Promise<number
     const n = Math.min(BATCH, RECORDS - sent);
     const messages = Array.from({ length: n }, (_, i) => ({ key: String((sent + i) % 1000), value }));
     sent += n;
-    const p: Promise<unknown> = sendPerPartition(producer, topic, PARTITIONS, messages).then(() => inFlight.delete(p));
+    const p: Promise<unknown> = producer.send(topic, PARTITIONS, messages).then(() => inFlight.delete(p));
     inFlight.add(p);
     if (inFlight.size >= IN_FLIGHT_BATCHES) await Promise.race(inFlight);
   }

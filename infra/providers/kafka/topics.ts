@@ -196,8 +196,10 @@ export async function applyTopics(spec: TopicsSpec, conn: KafkaConnection): Prom
       }
       const toCreate = [...plan.create, ...plan.replace.map((r) => r.topic)];
       if (toCreate.length) {
+        // No waitForLeaders: kafkajs fails on a broker that has not heard of the topic yet; the
+        // consistent read below waits until every broker shows it instead.
         await admin.createTopics({
-          waitForLeaders: true,
+          waitForLeaders: false,
           topics: toCreate.map((t) => ({ topic: t.name, numPartitions: t.partitions, replicationFactor: t.replicationFactor, configEntries: entries(t.config) })),
         });
       }

@@ -1,7 +1,7 @@
 import { Kafka, logLevel, type Consumer } from "kafkajs";
 import { afterAll, describe, expect, inject, it, vi } from "vitest";
-import { sendPerPartition } from "../../../infra/kafka/client/send";
-import { consumerSettings, producerSettings } from "../../../infra/kafka/client-settings";
+import { AckedProducer } from "../../../infra/kafka/client/producer";
+import { consumerSettings } from "../../../infra/kafka/client-settings";
 import { applyTopics, withAdmin } from "../../../infra/providers/kafka/topics";
 import { killNode, registeredBrokers, restartNode } from "../../../local/services/kafka";
 
@@ -109,8 +109,7 @@ describe("broker loss on the local 3-node KRaft cluster", () => {
     victim = offsetsPartitions.find((p) => p.partitionId === coordPartition)!.leader;
     const survivors = ep.nodes.filter((n) => n.id !== victim).map((n) => `${n.host}:${n.port}`);
 
-    const producer = kafka.producer(producerSettings);
-    await producer.connect();
+    const producer = new AckedProducer(kafka);
     const acked = new Set<number>();
     let next = 0;
     let sendFailures = 0;
@@ -127,7 +126,7 @@ describe("broker loss on the local 3-node KRaft cluster", () => {
         const batch = Array.from({ length: 50 }, () => next++);
         const sentAfterKill = killedAt > 0;
         try {
-          await sendPerPartition(producer, topic, 6, batch.map((i) => ({ key: String(i % 97), value: String(i) })));
+          await producer.send(topic, 6, batch.map((i) => ({ key: String(i % 97), value: String(i) })));
           for (const i of batch) acked.add(i);
           if (sentAfterKill) ackedAfterKill += batch.length;
           const now = Date.now();
