@@ -117,7 +117,10 @@ async function main(): Promise<void> {
   const baseDir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-kafka-"));
   quietLog4j = path.join(baseDir, "tools-log4j2.properties");
   fs.writeFileSync(quietLog4j, QUIET_LOG4J);
-  const svc = await startKafka({ baseDir, cacheDir: "", log: (m) => console.log(m), track: () => {} }, cfg);
+  const svc = await startKafka({ baseDir, cacheDir: "", log: (m) => console.log(m), track: () => {} }, cfg).catch((err: unknown) => {
+    fs.rmSync(baseDir, { recursive: true, force: true });
+    throw err;
+  });
   try {
     const ep = svc.endpoints;
     const decl = (name: string) => ({ name, description: "bench", partitions: PARTITIONS, config: { "min.insync.replicas": 2, "retention.ms": 3_600_000 } });

@@ -165,7 +165,9 @@ export async function startKafka(ctx: StartContext, cfg: StackConfig): Promise<S
     controllerPort: ports[2 * i + 1],
     logDir: path.join(dir, `node-${i + 1}`, "data"),
   }));
-  const clusterId = Buffer.from(randomUUID().replace(/-/g, ""), "hex").toString("base64url");
+  // Like Kafka's Uuid.randomUuid: an id starting with "-" would be read as an option by StorageTool.
+  let clusterId = "-";
+  while (clusterId.startsWith("-")) clusterId = Buffer.from(randomUUID().replace(/-/g, ""), "hex").toString("base64url");
   const ep: KafkaEndpoints = {
     bootstrapServers: specs.map((s) => `${s.host}:${s.port}`).join(","),
     brokers: specs.map((s) => `${s.host}:${s.port}`),
