@@ -55,11 +55,15 @@ interface CaseResult {
   secret: Record<string, boolean>;
 }
 
-/** Runs a tsx script of this folder (plain CommonJS, outside vitest's module transform) and parses its last line. */
+/**
+ * Runs a script of this folder under ts-node in transpile-only mode, exactly as the engine's Node.js
+ * runtime loads the program (plain CommonJS, TypeScript's own import interop; tsx's differs and makes
+ * e.g. a default-imported ioredis unserializable where the engine serializes it), and parses its last line.
+ */
 function tsx(script: string, args: string[], env: Record<string, string> = {}): unknown {
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env, TS_NODE_TRANSPILE_ONLY: "true" };
   delete childEnv.VITEST;
-  const r = spawnSync(path.join(ROOT, "node_modules/.bin/tsx"), [path.join(__dirname, script), ...args], { cwd: ROOT, encoding: "utf8", env: childEnv, timeout: 240_000 });
+  const r = spawnSync(process.execPath, ["-r", "ts-node/register", path.join(__dirname, script), ...args], { cwd: ROOT, encoding: "utf8", env: childEnv, timeout: 240_000 });
   const last = r.stdout.trim().split("\n").pop() ?? "";
   try {
     return JSON.parse(last);
@@ -94,7 +98,7 @@ const byName = (r: CaseResult, name: string): Dynamic => {
   return found[0];
 };
 
-describe("post-deploy providers on Kubernetes stacks (mocks, run under tsx)", () => {
+describe("post-deploy providers on Kubernetes stacks (mocks, run under ts-node as the engine does)", () => {
   it.each(["dev", "prod"])("%s: the five providers, each with its connection as a secret input", (stack) => {
     const r = results[stack];
     expect(r.error).toBeUndefined();
@@ -186,7 +190,7 @@ describe("post-deploy providers on the local stack (endpoints file via DATA_PLAT
 });
 
 describe("serialization (what the engine stores in the state for each provider)", () => {
-  it("each of the five providers serializes under plain CommonJS, client libraries required by package name", () => {
+  it("each of the five providers serializes as the engine loads them, client libraries required by package name", () => {
     const out = tsx("serialize-providers.ts", []) as Record<string, { ok: boolean; requires?: string[]; error?: string }>;
     const failed = Object.entries(out).filter(([, v]) => !v.ok).map(([k, v]) => `${k}: ${v.error}`);
     expect(failed).toEqual([]);

@@ -1,4 +1,4 @@
-// Run with tsx (plain CommonJS, as the engine loads the program): under vitest Pulumi's closure
+// Run with ts-node --transpile-only (plain CommonJS, as the engine loads the program): under vitest Pulumi's closure
 // serializer cannot serialize the dynamic providers (node built-ins are hidden by the module transform).
 // Runs the stack program under tests/unit/helpers/mocks.ts for each case in argv[2] (JSON) and prints
 // one JSON line: per case, the dynamic resources (inputs, secret paths) and the resolved outputs.

@@ -1,4 +1,4 @@
-// Run with tsx (plain CommonJS, as the engine loads the program): serializes each post-deploy provider
+// Run with ts-node --transpile-only (plain CommonJS, as the engine loads the program): serializes each post-deploy provider
 // the way pulumi.dynamic.Resource does and prints, per provider, ok + the modules the code requires,
 // or the serializer's error. Under vitest this cannot run in-process (node built-ins are hidden).
 import { serializeFunction } from "@pulumi/pulumi/runtime";
