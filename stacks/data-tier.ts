@@ -9,7 +9,7 @@ import { Platform } from "../infra/platform/namespace";
 import { PostgresCluster } from "../infra/postgres";
 import { RedisSentinel } from "../infra/redis";
 import type { StackConfig } from "./config";
-import { wirePostDeploy, type DataTierConnections, type PostDeploySummary } from "./post-deploy";
+import { providersSerializable, wirePostDeploy, type DataTierConnections, type PostDeploySummary } from "./post-deploy";
 
 /** The one documented shape of every stack's outputs (see README, "Stack outputs"). */
 export interface DataTierOutputs {
@@ -28,9 +28,8 @@ export interface DataTierOutputs {
 
 export interface BuildOptions {
   /**
-   * Register the post-deploy providers (when postDeploy.enabled). Defaults to true, except inside vitest:
-   * its module transform hides node built-ins from Pulumi's closure serializer, so dynamic providers
-   * cannot be serialized in-process there (tests/unit/post-deploy runs the program under tsx instead).
+   * Register the post-deploy providers (when postDeploy.enabled). Defaults to true, except inside a vitest
+   * worker (providersSerializable()): tests/unit/post-deploy runs the program under ts-node instead.
    */
   readonly postDeploy?: boolean;
 }
@@ -62,6 +61,6 @@ export function buildDataTier(cfg: StackConfig, opts: BuildOptions = {}): DataTi
     clickhouse: clickhouse.endpoints,
     milvus: milvus.endpoints,
     // After every component; on local it also replaces the Kubernetes names above with the tier's addresses.
-    ...((opts.postDeploy ?? !process.env.VITEST) ? wirePostDeploy(cfg, { postgres, redis, kafka, clickhouse, milvus }) : {}),
+    ...((opts.postDeploy ?? providersSerializable()) ? wirePostDeploy(cfg, { postgres, redis, kafka, clickhouse, milvus }) : {}),
   };
 }

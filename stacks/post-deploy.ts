@@ -34,6 +34,18 @@ import type { StackConfig } from "./config";
 
 const SERVICES = ["postgres", "redis", "kafka", "clickhouse", "milvus"] as const;
 
+// Set by vite's module runner (vitest) in every module it loads; absent under node/ts-node, and in any
+// child process (the engine's language host) even when that child inherits vitest's environment.
+declare const __vite_ssr_import__: unknown;
+
+/**
+ * False inside a vitest worker: vite's module transform hides node built-ins from Pulumi's closure
+ * serializer, so a dynamic provider cannot be serialized in that process. Everywhere else true.
+ */
+export function providersSerializable(): boolean {
+  return typeof __vite_ssr_import__ === "undefined";
+}
+
 /** The parts of local/tier.ts's endpoints.json this module reads (the file holds more). */
 export interface LocalTierEndpointsFile {
   postgres?: {

@@ -18,7 +18,7 @@ import { judge, junitXml, summaryLines, type CheckRun } from "./report";
  *   --stack NAME          stack to check (required)
  *   --junit FILE          JUnit XML path (default reports/smoke-<stack>.xml)
  *   --p99-ms N            p99 limit per check in ms (default 200)
- *   --iterations N        round trips per check (default 20; Kafka: at most 5 per topic)
+ *   --iterations N        measured round trips per check after one warm-up (default 20; Kafka: at most 10 per topic)
  *   --replica-lag-ms N    how long a primary write may take to show on a replica (default 1000)
  *   --outputs FILE        read the outputs JSON from a file instead of calling pulumi
  *   --cwd DIR             where `pulumi stack output` runs (default: the repository)

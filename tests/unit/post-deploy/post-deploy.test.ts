@@ -4,7 +4,7 @@ import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseStackConfig } from "../../../stacks/config";
-import { localEndpointsPath, readLocalEndpoints, type LocalTierEndpointsFile } from "../../../stacks/post-deploy";
+import { localEndpointsPath, providersSerializable, readLocalEndpoints, type LocalTierEndpointsFile } from "../../../stacks/post-deploy";
 import { readStackFile } from "../../../local/stack-config";
 
 const PROVIDERS = ["postgres-migrations", "redis-functions", "kafka-topics", "clickhouse-schema", "milvus-collections"];
@@ -61,8 +61,8 @@ interface CaseResult {
  * e.g. a default-imported ioredis unserializable where the engine serializes it), and parses its last line.
  */
 function tsx(script: string, args: string[], env: Record<string, string> = {}): unknown {
+  // vitest's own variables stay in the environment on purpose: the program must not mistake them for vitest.
   const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env, TS_NODE_TRANSPILE_ONLY: "true" };
-  delete childEnv.VITEST;
   const r = spawnSync(process.execPath, ["-r", "ts-node/register", path.join(__dirname, script), ...args], { cwd: ROOT, encoding: "utf8", env: childEnv, timeout: 240_000 });
   const last = r.stdout.trim().split("\n").pop() ?? "";
   try {
@@ -130,6 +130,14 @@ describe("post-deploy providers on Kubernetes stacks (mocks, run under ts-node a
     expect(() => parseStackConfig(raw, "dev")).toThrow(/postDeploy\.enable: unknown key/);
   });
 
+});
+
+describe("inside this vitest worker", () => {
+  it("the providers are left out (vite's transform defeats Pulumi's serializer here), not in a child that inherits the env", () => {
+    expect(providersSerializable()).toBe(false);
+    expect(process.env.VITEST).toBeDefined();
+    expect(results.dev.dynamic.length).toBe(5);
+  });
 });
 
 describe("post-deploy providers on the local stack (endpoints file via DATA_PLATFORM_ENDPOINTS)", () => {
