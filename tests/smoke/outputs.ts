@@ -26,7 +26,12 @@ const obj = (v: unknown, what: string): Json => {
   throw new Error(`stack outputs: ${what} is missing or not an object`);
 };
 
-export function smokeTargets(outputs: unknown): SmokeTargets {
+/**
+ * `env` may name the Kafka identity the smoke tests produce and consume as (DATA_TIER_KAFKA_USER and
+ * DATA_TIER_KAFKA_PASSWORD, as runtime/database-manager reads them): on Kubernetes stacks the outputs
+ * carry the topic admin, whose ACLs allow no reads or writes.
+ */
+export function smokeTargets(outputs: unknown, env: NodeJS.ProcessEnv = process.env): SmokeTargets {
   const root = obj(outputs, "the outputs");
   if (root.connections === "[secret]") throw new Error("stack outputs: connections is \"[secret]\": read them with `pulumi stack output --json --show-secrets`");
   if (root.connections === undefined) throw new Error("stack outputs: no connections output: the stack has postDeploy.enabled false or was deployed before post-deploy existed");
@@ -38,7 +43,7 @@ export function smokeTargets(outputs: unknown): SmokeTargets {
   const chConn = obj(ch.connection, "connections.clickhouse.connection");
   const mv = obj(c.milvus, "connections.milvus");
   const app = obj(rd.application, "connections.redis.application");
-  const sasl = kf.sasl as { username: string; password: string } | undefined;
+  const sasl = env.DATA_TIER_KAFKA_USER ? { username: env.DATA_TIER_KAFKA_USER, password: env.DATA_TIER_KAFKA_PASSWORD ?? "" } : (kf.sasl as { username: string; password: string } | undefined);
   const tls = kf.tls as { ca?: string } | undefined;
   const http = chConn.kind === "http";
   const connection = fromStackOutputs(

@@ -101,12 +101,18 @@ describe("smoke: stack outputs to targets", () => {
   };
 
   it("builds the DatabaseManager connection through fromStackOutputs and takes topics and aliases from what was applied", () => {
-    const t = smokeTargets(outputs);
+    const t = smokeTargets(outputs, {});
     expect(t.connection.postgres).toMatchObject({ readWrite: { host: "127.0.0.1", port: 6432, database: "trading", user: "app" }, readOnly: { database: "trading_ro" } });
     expect(t.connection.redis).toMatchObject({ sentinels: [{ host: "127.0.0.1", port: 26379 }], username: "application", password: "redis-app-pw" });
     expect(t.connection.clickhouse).toMatchObject({ kind: "chdb", dataDir: "/tmp/ch", database: "market" });
     expect(t.topics).toEqual(["orders", "trades"]);
     expect(t.aliases.map((a) => [a.alias, a.field.dim])).toEqual([["news_embeddings", expect.any(Number)]]);
+  });
+
+  it("a Kubernetes stack's Kafka identity can be replaced by DATA_TIER_KAFKA_USER/PASSWORD (the topic admin cannot read or write)", () => {
+    const k8s = { ...outputs, connections: { ...outputs.connections, kafka: { brokers: ["b:9093"], tls: { ca: "PEM" }, sasl: { username: "kafka-topics-admin", password: "admin-pw" } } } };
+    expect(smokeTargets(k8s, {}).connection.kafka).toMatchObject({ tls: { ca: "PEM" }, sasl: { username: "kafka-topics-admin" } });
+    expect(smokeTargets(k8s, { DATA_TIER_KAFKA_USER: "smoke", DATA_TIER_KAFKA_PASSWORD: "pw" }).connection.kafka).toMatchObject({ tls: { ca: "PEM" }, sasl: { username: "smoke", password: "pw" } });
   });
 
   it("masked or missing connections are errors that say what to do", () => {
