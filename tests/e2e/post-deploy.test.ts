@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Kafka, logLevel } from "kafkajs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { openPrimary } from "../../infra/providers/redis-functions";
 import { connect } from "../../infra/postgres/client/connect";
 import { endpointsFile, startLocalTier, type LocalTier } from "../../local/tier";
@@ -126,6 +126,7 @@ describe.skipIf(!!reason)("post-deploy providers under the real engine (local st
 
   it("the smoke CLI passes against the stack's outputs (every store, p99 within 200 ms) and writes JUnit XML", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dp-e2e-smoke-"));
+    onTestFinished(() => fs.rmSync(dir, { recursive: true, force: true }));
     const outputsFile = path.join(dir, "outputs.json");
     const junit = path.join(dir, "smoke.xml");
     fs.writeFileSync(outputsFile, JSON.stringify(await ws.outputs(true)));
@@ -144,7 +145,6 @@ describe.skipIf(!!reason)("post-deploy providers under the real engine (local st
     for (const store of ["postgres", "clickhouse", "redis", "kafka", "milvus"]) expect(xml).toContain(`classname="smoke.local.${store}"`);
     expect(xml.match(/classname="smoke\.local\.kafka"/g)).toHaveLength(declaredTopics.length);
     for (const p of passwordsIn(ep)) expect(r.out).not.toContain(p);
-    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it("pulumi stack export holds no plaintext password", async () => {

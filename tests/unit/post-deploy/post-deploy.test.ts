@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseStackConfig } from "../../../stacks/config";
 import { localEndpointsPath, providersSerializable, readLocalEndpoints, type LocalTierEndpointsFile } from "../../../stacks/post-deploy";
 import { readStackFile } from "../../../local/stack-config";
@@ -33,8 +33,14 @@ const fixture: LocalTierEndpointsFile & { extra: unknown } = {
   extra: { ignored: true },
 };
 
+const tempDirs: string[] = [];
+afterAll(() => {
+  for (const d of tempDirs) fs.rmSync(d, { recursive: true, force: true });
+});
+
 function endpointsFile(content: unknown): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dp-post-deploy-"));
+  tempDirs.push(dir);
   const file = path.join(dir, "endpoints.json");
   fs.writeFileSync(file, typeof content === "string" ? content : JSON.stringify(content));
   return file;
