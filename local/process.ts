@@ -48,7 +48,8 @@ export function chownTree(dir: string, user: string): void {
   walk(dir);
 }
 
-function groupAlive(pgid: number): boolean {
+/** Whether any process of the group still exists (signal 0 probes without touching it). */
+export function groupAlive(pgid: number): boolean {
   try {
     process.kill(-pgid, 0);
     return true;

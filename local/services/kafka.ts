@@ -6,7 +6,7 @@ import { localServerProperties, toProperties, type LocalNodeSpec } from "../../i
 import type { StackConfig } from "../../stacks/config";
 import { ensureMavenJars } from "../install";
 import { canConnect, freePorts } from "../ports";
-import { sleep, startProcess, waitUntil, type ManagedProcess } from "../process";
+import { groupAlive, sleep, startProcess, waitUntil, type ManagedProcess } from "../process";
 import type { StartContext, StartedService } from "../types";
 
 /** Maven artifacts of the local cluster: the broker, its log binding and the perf tools for bench/. */
@@ -95,14 +95,6 @@ async function waitForNode(node: KafkaNodeEndpoint, proc: ManagedProcess | undef
   );
 }
 
-function groupAlive(pid: number): boolean {
-  try {
-    process.kill(-pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** kill -9 of one node's whole process group, like a machine dying; returns once it is gone. */
 export async function killNode(ep: KafkaEndpoints, id: number): Promise<void> {

@@ -15,7 +15,7 @@ import {
 import type { StackConfig } from "../../stacks/config";
 import { ensureDebPackages } from "../install";
 import { freePorts } from "../ports";
-import { sleep, startProcess, tail, waitUntil } from "../process";
+import { groupAlive, sleep, startProcess, tail, waitUntil } from "../process";
 import type { StartContext, StartedService } from "../types";
 
 const HOST = "127.0.0.1";
@@ -74,14 +74,6 @@ export function currentPid(h: RedisProcessHandle): number {
   }
 }
 
-function groupAlive(pid: number): boolean {
-  try {
-    process.kill(-pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function findHandle(e: RedisEndpoints, name: string): RedisProcessHandle {
   const h = [...e.nodes, ...e.sentinelProcesses].find((n) => n.name === name);
