@@ -101,13 +101,10 @@ describe.skipIf(!!reason)("real engine: the data-platform program on the local s
 
   beforeAll(async () => {
     ws = await PulumiWorkspace.create(binDir, { programDir: REPO_ROOT, stack: "local" });
-    // The post-deploy providers need a running local tier (npm start writes its endpoints). Without one, deploy
-    // the components alone, where the program has that switch; with one, the providers run too.
-    const endpoints = process.env.DATA_PLATFORM_ENDPOINTS ?? path.join(process.env.DATA_PLATFORM_RUN_DIR ?? path.join(process.env.DATA_PLATFORM_CACHE ?? path.join(os.homedir(), ".cache/data-platform"), "run"), "endpoints.json");
-    if (!fs.existsSync(endpoints) && fs.existsSync(path.join(ws.workDir, "stacks/schema/post-deploy.ts"))) {
-      console.warn(`[e2e] no local tier endpoints at ${endpoints}: local stack deployed with postDeploy.enabled=false (providers not exercised)`);
-      await ws.mustRun(["config", "set", "--path", "data-platform:postDeploy.enabled", "false"]);
-    }
+    // This suite proves the program and the engine; the providers are proved by post-deploy.test.ts against a
+    // tier it starts itself. Never point them at whatever tier happens to run here (the integration tier, or
+    // a developer's npm start): they would write into servers other tests are using.
+    await ws.mustRun(["config", "set", "--path", "data-platform:postDeploy.enabled", "false"]);
   });
 
   afterAll(async () => {
