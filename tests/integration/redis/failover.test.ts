@@ -124,11 +124,23 @@ describe("Redis Sentinel failover on the local tier (real redis-server 7 + 3 Sen
     const lostWait = await countMissing(plainClient, `${run}wait:`, w.acked);
     const ackedAfterPlain = p.acked.filter((a) => a.at > killedAt).length;
     const ackedAfterWait = w.acked.filter((a) => a.at > killedAt).length;
-    const oldSeesFunctions = await direct(old.port, e).then(async (c) => {
-      const list = (await c.call("FUNCTION", "LIST")) as unknown[][];
-      c.disconnect();
-      return list.length;
-    });
+    // Sentinel may still reconfigure the rejoined node (REPLICAOF + CLIENT KILL TYPE normal) a moment after it
+    // came back, closing any plain connection: ask again on a fresh one rather than fail on a closed socket.
+    let oldSeesFunctions = -1;
+    for (let attempt = 0; attempt < 20 && oldSeesFunctions < 0; attempt++) {
+      oldSeesFunctions = await direct(old.port, e)
+        .then(async (c) => {
+          try {
+            return ((await c.call("FUNCTION", "LIST")) as unknown[][]).length;
+          } finally {
+            c.disconnect();
+          }
+        })
+        .catch(async () => {
+          await sleep(250);
+          return -1;
+        });
+    }
     const r = (await plainClient.fcall("ratelimit_check", 1, `rl:${run}`, 10, 1000)) as unknown[];
     plainClient.disconnect();
     waitClient.disconnect();
