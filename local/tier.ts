@@ -189,7 +189,8 @@ export async function stopRecordedTier(): Promise<number> {
   const state = readState();
   if (!state) return 0;
   const running = state.processes.filter((p) => alive(p.pid)).length;
-  if (state.ownerPid !== process.pid && alive(state.ownerPid)) {
+  // The owner (npm start) is a plain process, not a group leader: signal the pid itself so it exits too.
+  if (state.ownerPid !== process.pid) {
     try {
       process.kill(state.ownerPid, "SIGTERM");
     } catch {
