@@ -2,6 +2,7 @@ import type Redis from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Cache, publish, subscribe } from "../../../runtime/redis";
 import type { ChannelPayload } from "../../../schemas/redis/channels";
+import { waitHealthy } from "../../../local/services/redis";
 import { appClient, direct, ensureLibraries, primaryPort, redisEndpoints } from "./helpers";
 
 const e = redisEndpoints();
@@ -22,6 +23,9 @@ function waitFor<T>(get: () => T | undefined, what = "a message", ms = 5000): Pr
 describe("cache library and pub/sub registry on real Redis", () => {
   let app: Redis;
   beforeAll(async () => {
+    // A failover test may have run just before: let the Sentinels agree on one primary first, so the
+    // publisher and the subscribers are not connected to a node that is about to be reconfigured.
+    await waitHealthy(e, 60_000);
     await ensureLibraries(e);
     app = appClient(e);
   });
@@ -55,8 +59,8 @@ describe("cache library and pub/sub registry on real Redis", () => {
     await cache.getOrSet(`aapl-depth-${stamp}`, { ttlMs: 60_000, tags: [tag, "other"] }, async () => "2");
     await cache.getOrSet(`msft-quote-${stamp}`, { ttlMs: 60_000, tags: ["other"] }, async () => "3");
 
-    const onPrimary = appClient(e);
     const primary = await primaryPort(e);
+    const onPrimary = await direct(primary, e);
     const onReplica = await direct(e.nodes.find((n) => n.port !== primary)!.port, e);
     const seen: Record<string, string[]> = {};
     const subs = [
