@@ -18,7 +18,7 @@ export async function openChdbExecutor(conn: ChdbConnection): Promise<ClickHouse
   const chdb = require("chdb") as typeof Chdb;
   fs.mkdirSync(conn.dataDir, { recursive: true });
   // Same JSON as the HTTP interface gives: 64-bit integers as strings, so callers see one shape.
-  const session = new chdb.Session(conn.dataDir, { connectionArgs: ["--output_format_json_quote_64bit_integers=1"] });
+  const session = new chdb.Session(conn.dataDir, { connectionArgs: ["--output_format_json_quote_64bit_integers=1", ...(conn.configFile ? [`--config-file=${conn.configFile}`] : [])] });
   const wrap = async <T>(sql: string, run: () => Promise<T>): Promise<T> => {
     try {
       return await run();

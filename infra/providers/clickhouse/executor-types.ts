@@ -28,6 +28,8 @@ export interface ChdbConnection {
   readonly kind: "chdb";
   /** Data directory bound by the in-process engine (one per process). */
   readonly dataDir: string;
+  /** Server config file (e.g. backups.allowed_path, S3 endpoints) the engine loads at start. Defaults to none. */
+  readonly configFile?: string;
 }
 
 export type ClickHouseConnection = HttpConnection | ChdbConnection;
