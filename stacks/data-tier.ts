@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { awsResourcesFor } from "../infra/aws";
-import { ClickHouseCluster } from "../infra/clickhouse";
+import { ClickHouseCluster, clickhouseBackups } from "../infra/clickhouse";
 import { KafkaCluster } from "../infra/kafka";
 import { MilvusCluster, milvusObjectStorage } from "../infra/milvus";
 import { monitoringFor } from "../infra/monitoring";
@@ -50,7 +50,7 @@ export function buildDataTier(cfg: StackConfig, opts: BuildOptions = {}): DataTi
   const postgres = new PostgresCluster("postgres", { ...common, config: cfg.postgres, storageClass: cfg.storageClass }, deps);
   const redis = new RedisSentinel("redis", { ...common, config: cfg.redis, storageClass: cfg.storageClass }, deps);
   const kafka = new KafkaCluster("kafka", { ...common, config: cfg.kafka, storageClass: cfg.storageClass, operatorsInstall: cfg.operators.install, monitoring: cfg.monitoring.enabled }, deps);
-  const clickhouse = new ClickHouseCluster("clickhouse", { ...common, config: cfg.clickhouse, operatorsInstall: cfg.operators.install, storageClass: cfg.storageClass, monitoring: cfg.monitoring.enabled }, deps);
+  const clickhouse = new ClickHouseCluster("clickhouse", { ...common, config: cfg.clickhouse, operatorsInstall: cfg.operators.install, storageClass: cfg.storageClass, monitoring: cfg.monitoring.enabled, backup: clickhouseBackups(cfg) }, deps);
   const milvus = new MilvusCluster("milvus", { ...common, config: cfg.milvus, operatorsInstall: cfg.operators.install, storageClass: cfg.storageClass, kafka: { bootstrapServers: kafka.endpoints.bootstrapServers, cluster: "kafka" }, objectStorage: milvusObjectStorage(cfg) }, deps);
   return {
     environment: cfg.environment,

@@ -204,9 +204,10 @@ export function clickhouseBackupJobScript(o: { readonly timeoutSeconds: number }
     'name="$(date -u +%Y-%m-%dT%H-%M-%SZ)"',
     `query="$(printf '%s' "$BACKUP_QUERY" | sed "s/${BACKUP_NAME_PLACEHOLDER}/$name/g")"`,
     "umask 077",
-    "printf '<config><user>%s</user><password>%s</password></config>\\n' \"$CLICKHOUSE_USER\" \"$CLICKHOUSE_PASSWORD\" > /tmp/client.xml",
+    'conf="${TMPDIR:-/tmp}/client.xml"',
+    "printf '<config><user>%s</user><password>%s</password></config>\\n' \"$CLICKHOUSE_USER\" \"$CLICKHOUSE_PASSWORD\" > \"$conf\"",
     'echo "backup $name starting"',
-    `clickhouse-client --config-file /tmp/client.xml --host "$CLICKHOUSE_HOST" --port 9000 --receive_timeout ${o.timeoutSeconds} --send_timeout ${o.timeoutSeconds} --query "$query"`,
+    `clickhouse-client --config-file "$conf" --host "$CLICKHOUSE_HOST" --port 9000 --receive_timeout ${o.timeoutSeconds} --send_timeout ${o.timeoutSeconds} --query "$query"`,
     'echo "backup $name done"',
   ].join("\n");
 }

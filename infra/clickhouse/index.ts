@@ -3,12 +3,32 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { DEFAULT_DATABASE, renderClickHouseSchema } from "../../schemas/clickhouse";
-import type { Environment } from "../../stacks/config";
+import type { Environment, StackConfig } from "../../stacks/config";
+import { cronProblem } from "../../stacks/schema/backups";
 import type { ClickHouseConfig } from "../../stacks/schema/clickhouse";
+import { irsaAnnotation, workloadBucket, type WorkloadBucket } from "../aws/storage";
+import { backupServerSettings } from "../backups/clickhouse";
 import { serviceHost, standardLabels } from "../platform/labels";
 import type { ClickHouseConnection } from "../providers/clickhouse/executor";
 import { ClickHouseSchema } from "../providers/clickhouse/provider";
-import { OPERATOR_CHART, clickhouseInstallation, clickhouseServiceName, clickhouseUsers, keeperInstallation, type ClickHouseUser } from "./manifests";
+import { backupCronJobSpec } from "./backup-job";
+import { OPERATOR_CHART, clickhouseInstallation, clickhouseServiceName, clickhouseUsers, keeperInstallation, type ClickHouseUser, type ManifestInput } from "./manifests";
+
+export interface ClickHouseBackupArgs {
+  /** The workload's bucket, prefix, region and IRSA role (infra/aws workloadBucket(…, "clickhouse")). */
+  readonly bucket: WorkloadBucket;
+  /** Cron schedule of the backup CronJob, UTC (backups.clickhouseSchedule). */
+  readonly schedule: string;
+  /** Longest one backup may run, in seconds. Defaults to 21600 (6 hours). */
+  readonly timeoutSeconds?: number;
+}
+
+/** Scheduled backups where the stack has a ClickHouse backup bucket (prod with aws.enabled), else undefined. */
+export function clickhouseBackups(cfg: StackConfig): ClickHouseBackupArgs | undefined {
+  const { enabled, region, eksOidcProviderArn } = cfg.aws;
+  if (!enabled || !region || !eksOidcProviderArn) return undefined;
+  return { bucket: workloadBucket({ namespace: cfg.namespace, region, eksOidcProviderArn }, "clickhouse"), schedule: cfg.backups.clickhouseSchedule };
+}
 
 export interface ClickHouseClusterArgs {
   /** Namespace the objects go in (ignored on the local stack). */
@@ -36,6 +56,11 @@ export interface ClickHouseClusterArgs {
   readonly kafkaBrokers?: string;
   /** Let the schema provider drop columns/tables and rebuild tables. Defaults to false. */
   readonly allowDestructiveChanges?: boolean;
+  /**
+   * Scheduled full backups of the database to S3 with native BACKUP … ON CLUSTER (a CronJob), the
+   * server pods running as the workload's IRSA ServiceAccount. Defaults to none (ignored on local).
+   */
+  readonly backup?: ClickHouseBackupArgs;
 }
 
 export interface ClickHouseClusterEndpoints {
@@ -98,7 +123,22 @@ export class ClickHouseCluster extends pulumi.ComponentResource {
         const url = pulumi.interpolate`http://${clickhouseServiceName(name)}.${args.namespace}.svc.cluster.local:8123`;
         connection = pulumi.all([url, passwords.schema.result]).apply(([u, password]): ClickHouseConnection => ({ kind: "http", url: u, username: "schema", password }));
       }
-      const crOpts = { parent: this, dependsOn: [secret, ...(operator ? [operator] : [])] };
+      const backup = args.backup;
+      let backupManifest: ManifestInput["backup"];
+      const backupDeps: pulumi.Resource[] = [];
+      if (backup) {
+        const problem = cronProblem(backup.schedule);
+        if (problem) throw new Error(`ClickHouseCluster ${name}: backup.schedule: ${problem}`);
+        const b = backup.bucket;
+        const sa = new k8s.core.v1.ServiceAccount(
+          `${name}-service-account`,
+          { metadata: { name: b.serviceAccount, namespace: args.namespace, labels: standardLabels("clickhouse", "service-account"), annotations: irsaAnnotation(b) } },
+          { parent: this },
+        );
+        backupDeps.push(sa);
+        backupManifest = { serviceAccount: b.serviceAccount, settings: backupServerSettings({ kind: "s3", bucket: b.bucket, region: b.region, prefix: b.prefix }) };
+      }
+      const crOpts = { parent: this, dependsOn: [secret, ...backupDeps, ...(operator ? [operator] : [])] };
       const manifest = (ns: string) => ({
         name,
         namespace: ns,
@@ -108,6 +148,7 @@ export class ClickHouseCluster extends pulumi.ComponentResource {
         usersSecret: usersSecretName,
         database,
         monitoring: args.monitoring ?? false,
+        backup: backupManifest,
       });
       const ns = pulumi.output(args.namespace);
       // apiVersion/kind/name must be plain at construction; only spec waits for the namespace.
@@ -122,6 +163,22 @@ export class ClickHouseCluster extends pulumi.ComponentResource {
       };
       const keeper = new k8s.apiextensions.CustomResource(`${name}-keeper`, resource(keeperInstallation), crOpts);
       installation = new k8s.apiextensions.CustomResource(`${name}-installation`, resource(clickhouseInstallation), { ...crOpts, dependsOn: [...crOpts.dependsOn, keeper] });
+      if (backup) {
+        const b = backup.bucket;
+        const job = backupCronJobSpec({
+          name,
+          config: c,
+          database,
+          destination: { kind: "s3", bucket: b.bucket, region: b.region, prefix: b.prefix },
+          schedule: backup.schedule,
+          // Same namespace: the Service's short name resolves.
+          host: clickhouseServiceName(name),
+          usersSecret: usersSecretName,
+          kafkaBrokers: args.kafkaBrokers,
+          timeoutSeconds: backup.timeoutSeconds ?? 21_600,
+        });
+        new k8s.batch.v1.CronJob(`${name}-backup`, { metadata: { ...job.metadata, namespace: args.namespace }, spec: job.spec }, { parent: this, dependsOn: [installation, secret] });
+      }
     }
 
     if (args.applySchema && !connection) {

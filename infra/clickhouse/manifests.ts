@@ -16,9 +16,10 @@ export const OPERATOR_CHART = { chart: "altinity-clickhouse-operator", version: 
 
 /**
  * The application users (ingest, app read-write, readonly) plus `schema`, the DDL user the
- * ClickHouseSchema provider connects as; every one has its own profile and quota of the same name.
+ * ClickHouseSchema provider connects as, and `backup`, the user the backup CronJob sends BACKUP as;
+ * every one has its own profile and quota of the same name.
  */
-export const clickhouseUsers = ["ingest", "app", "readonly", "schema"] as const;
+export const clickhouseUsers = ["ingest", "app", "readonly", "schema", "backup"] as const;
 export type ClickHouseUser = (typeof clickhouseUsers)[number];
 
 export interface ManifestInput {
@@ -33,6 +34,11 @@ export interface ManifestInput {
   /** Database the users are granted on. */
   readonly database: string;
   readonly monitoring: boolean;
+  /**
+   * Scheduled backups to S3: the pods run as this ServiceAccount (IRSA) and get these server
+   * settings (infra/backups/clickhouse.ts backupServerSettings). Defaults to none.
+   */
+  readonly backup?: { readonly serviceAccount: string; readonly settings: Readonly<Record<string, string>> };
 }
 
 export const keeperName = (name: string) => `${name}-keeper`;
@@ -108,6 +114,8 @@ export function usersSection(m: ManifestInput): Record<string, unknown> {
     readonly: [`GRANT SELECT ON ${m.database}.*`],
     // ON CLUSTER needs CLUSTER; Kafka engine tables need the KAFKA source privilege.
     schema: [`GRANT CREATE, ALTER, DROP, TRUNCATE, OPTIMIZE, SHOW, SELECT, INSERT ON ${m.database}.*`, "GRANT CLUSTER ON *.*", "GRANT KAFKA ON *.*"],
+    // BACKUP reads tables without SELECT; ON CLUSTER needs CLUSTER; the S3 destination the S3 source.
+    backup: [`GRANT BACKUP ON ${m.database}.*`, "GRANT CLUSTER ON *.*", "GRANT S3 ON *.*"],
   };
   const out: Record<string, unknown> = {};
   for (const u of clickhouseUsers) {
@@ -145,6 +153,8 @@ export function profilesSection(c: ClickHouseConfig): Record<string, unknown> {
     "readonly/max_memory_usage": Math.floor(mem / 2),
     // DDL ON CLUSTER waits for every host; the provider's HTTP timeout is a little longer.
     "schema/distributed_ddl_task_timeout": 280,
+    // A backup streams parts to S3; it must not compete with queries for memory.
+    "backup/max_memory_usage": Math.floor(mem / 4),
   };
 }
 
@@ -156,7 +166,7 @@ export function quotasSection(): Record<string, unknown> {
     "interval/execution_time": executionTime,
   });
   const q: Record<string, unknown> = {};
-  for (const [user, limits] of Object.entries({ ingest: hour(0, 0, 0), app: hour(100_000, 10_000, 36_000), readonly: hour(20_000, 2_000, 7_200), schema: hour(0, 0, 0) })) {
+  for (const [user, limits] of Object.entries({ ingest: hour(0, 0, 0), app: hour(100_000, 10_000, 36_000), readonly: hour(20_000, 2_000, 7_200), schema: hour(0, 0, 0), backup: hour(0, 0, 0) })) {
     for (const [k, v] of Object.entries(limits)) q[`${user}/${k}`] = v;
   }
   return q;
@@ -189,6 +199,7 @@ export function clickhouseInstallation(m: ManifestInput) {
           max_concurrent_queries: 200,
           "logger/level": "information",
           ...(m.monitoring ? { "prometheus/endpoint": "/metrics", "prometheus/port": 9363, "prometheus/metrics": true, "prometheus/events": true } : {}),
+          ...(m.backup?.settings ?? {}),
         },
         clusters: [
           {
@@ -204,7 +215,10 @@ export function clickhouseInstallation(m: ManifestInput) {
             name: "clickhouse",
             podDistribution,
             metadata: { labels: standardLabels("clickhouse", "server") },
-            spec: { containers: [{ name: "clickhouse", image: c.image, resources: resources(c.resources) }] },
+            spec: {
+              ...(m.backup ? { serviceAccountName: m.backup.serviceAccount } : {}),
+              containers: [{ name: "clickhouse", image: c.image, resources: resources(c.resources) }],
+            },
           },
         ],
         volumeClaimTemplates: [dataVolume("data", c.storage, m.storageClass)],

@@ -22,7 +22,7 @@ describe("ClickHouseCluster component (Pulumi mocks)", () => {
 
   it("passwords: one RandomPassword per user; the Secret holds them and their SHA-256 (as a secret); the CR carries neither", async () => {
     const run = await runProgram("dev");
-    for (const u of ["ingest", "app", "readonly", "schema"]) {
+    for (const u of ["ingest", "app", "readonly", "schema", "backup"]) {
       expect(run.one("random:index/randomPassword:RandomPassword", `clickhouse-${u}-password`).inputs).toMatchObject({ length: 32, special: false });
     }
     const secret = run.one("kubernetes:core/v1:Secret", "clickhouse-users");
@@ -33,8 +33,8 @@ describe("ClickHouseCluster component (Pulumi mocks)", () => {
     const data = { value: (wrapped ? raw.value : raw) as Record<string, unknown> };
     const secretPaths = (secret as { secretPaths?: string[] }).secretPaths ?? [];
     expect(wrapped || secretPaths.some((p) => p.startsWith("stringData"))).toBe(true);
-    expect(Object.keys(data.value).sort()).toEqual(["app_password", "app_sha256", "ingest_password", "ingest_sha256", "readonly_password", "readonly_sha256", "schema_password", "schema_sha256"]);
-    for (const u of ["ingest", "app", "readonly", "schema"]) {
+    expect(Object.keys(data.value).sort()).toEqual(["app_password", "app_sha256", "backup_password", "backup_sha256", "ingest_password", "ingest_sha256", "readonly_password", "readonly_sha256", "schema_password", "schema_sha256"]);
+    for (const u of ["ingest", "app", "readonly", "schema", "backup"]) {
       expect(data.value[`${u}_sha256`]).toBe(createHash("sha256").update(String(data.value[`${u}_password`])).digest("hex"));
     }
     const chi = JSON.stringify(run.one("kubernetes:clickhouse.altinity.com/v1:ClickHouseInstallation", "clickhouse-installation").inputs);
