@@ -57,6 +57,8 @@ export const stackConfigSchema = z
       if (c.clickhouse.replicas < 2) issue(["clickhouse", "replicas"], `prod needs at least 2, got ${c.clickhouse.replicas}`);
       if (c.clickhouse.keeper.replicas < 3) issue(["clickhouse", "keeper", "replicas"], `prod needs at least 3, got ${c.clickhouse.keeper.replicas}`);
       if (c.milvus.mode !== "cluster") issue(["milvus", "mode"], `prod needs "cluster", got "${c.milvus.mode}"`);
+      // The buckets hold the WAL archive and base backups: without them prod has no point-in-time recovery.
+      if (!c.aws.enabled) issue(["aws", "enabled"], "prod needs true: WAL archiving and backups go to the S3 buckets it creates");
       for (const key of ["postgresRetentionDays", "clickhouseRetentionDays"] as const) {
         if (c.backups[key] < PROD_MIN_RETENTION_DAYS) issue(["backups", key], `prod needs at least ${PROD_MIN_RETENTION_DAYS} days, got ${c.backups[key]}`);
       }

@@ -6,7 +6,7 @@ import { MilvusCluster, milvusObjectStorage } from "../infra/milvus";
 import { monitoringFor } from "../infra/monitoring";
 import { networkPoliciesFor } from "../infra/security";
 import { Platform } from "../infra/platform/namespace";
-import { PostgresCluster } from "../infra/postgres";
+import { PostgresCluster, postgresBackupTarget } from "../infra/postgres";
 import { RedisSentinel } from "../infra/redis";
 import type { StackConfig } from "./config";
 import { providersSerializable, wirePostDeploy, type DataTierConnections, type PostDeploySummary } from "./post-deploy";
@@ -47,7 +47,7 @@ export function buildDataTier(cfg: StackConfig, opts: BuildOptions = {}): DataTi
   awsResourcesFor(cfg);
   monitoringFor(cfg, namespace, deps);
   networkPoliciesFor(cfg, namespace, deps);
-  const postgres = new PostgresCluster("postgres", { ...common, config: cfg.postgres, storageClass: cfg.storageClass }, deps);
+  const postgres = new PostgresCluster("postgres", { ...common, config: cfg.postgres, storageClass: cfg.storageClass, backup: postgresBackupTarget(cfg) }, deps);
   const redis = new RedisSentinel("redis", { ...common, config: cfg.redis, storageClass: cfg.storageClass }, deps);
   const kafka = new KafkaCluster("kafka", { ...common, config: cfg.kafka, storageClass: cfg.storageClass, operatorsInstall: cfg.operators.install, monitoring: cfg.monitoring.enabled }, deps);
   const clickhouse = new ClickHouseCluster("clickhouse", { ...common, config: cfg.clickhouse, operatorsInstall: cfg.operators.install, storageClass: cfg.storageClass, monitoring: cfg.monitoring.enabled, backup: clickhouseBackups(cfg) }, deps);

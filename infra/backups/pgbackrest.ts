@@ -3,6 +3,8 @@
  * Patroni pods (S3 repository through IRSA) and the local restore test (a directory repository).
  */
 
+import type { PatroniArchive } from "../postgres/config/patroni";
+
 export type PgBackRestRepo =
   | { readonly type: "posix"; /** Absolute directory of the repository. */ readonly path: string }
   | {
@@ -81,6 +83,14 @@ export function renderPgBackRestConf(s: PgBackRestSpec): string {
     `pg1-socket-path=${s.pgSocketDir}`,
     "",
   ].join("\n");
+}
+
+/** archive_timeout for every environment: at most this many seconds of committed WAL sit outside the repository. */
+export const ARCHIVE_TIMEOUT_SECONDS = 60;
+
+/** Archive settings for patroniConfig(): every completed segment pushed, a partial one at least every `timeoutSeconds`. */
+export function patroniArchive(stanza: string, configPath: string, timeoutSeconds: number): PatroniArchive {
+  return { archiveCommand: archiveCommand(stanza, configPath), restoreCommand: restoreCommand(stanza, configPath), archiveTimeoutSeconds: timeoutSeconds };
 }
 
 /** postgresql.conf archive_command: pushes each completed WAL segment to the repository. */

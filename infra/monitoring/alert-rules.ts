@@ -64,6 +64,14 @@ export function renderAlertRules(t: AlertThresholds): RuleGroup[] {
           `(pg_replication_lag_seconds{${ns}} and on (namespace, pod) pg_replication_is_replica{${ns}} == 1) > ${t.postgresLagWarningSeconds}`,
           "Replica {{ $labels.pod }} replays {{ $value | humanizeDuration }} behind the primary",
         ),
+        rule(
+          "postgres",
+          "PostgresWalArchivingFailing",
+          "critical",
+          "10m",
+          `max by (namespace, pod) (pg_archiver_failing{${ns}}) == 1`,
+          "WAL archiving on {{ $labels.pod }} has been failing for 10 minutes: point-in-time recovery stops at the last archived segment and pg_wal grows",
+        ),
       ],
     },
     {

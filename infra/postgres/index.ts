@@ -1,7 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { Environment } from "../../stacks/config";
+import type { Environment, StackConfig } from "../../stacks/config";
+import { workloadBucket } from "../aws/storage";
 import type { PostgresConfig } from "../../stacks/schema/postgres";
 import { serviceHost, standardLabels } from "../platform/labels";
 import { loadMigrationFiles } from "../providers/postgres/migration-files";
@@ -11,7 +12,25 @@ import { SUPERUSER } from "./config/patroni";
 import { DATABASE, EXPORTER_PORT, PATRONI_PORT, PG_PORT, PGBOUNCER_PORT, ROLE_LABEL, SCOPE_LABEL } from "./names";
 import { pgbouncerDeployment } from "./pgbouncer";
 import { patroniRbac } from "./rbac";
-import { patroniStatefulSet } from "./statefulset";
+import { imageUsers } from "../security";
+import { patroniStatefulSet, type PostgresBackupTarget } from "./statefulset";
+
+export type { PostgresBackupTarget } from "./statefulset";
+
+/** pgBackRest's S3 repository for a stack, when it has AWS resources (prod); pure, known at preview. */
+export function postgresBackupTarget(cfg: StackConfig): (PostgresBackupTarget & { roleArn: string }) | undefined {
+  const { enabled, region, eksOidcProviderArn } = cfg.aws;
+  if (!enabled || !region || !eksOidcProviderArn) return undefined;
+  const b = workloadBucket({ namespace: cfg.namespace, region, eksOidcProviderArn }, "postgres");
+  return {
+    bucket: b.bucket,
+    region: b.region,
+    prefix: b.prefix,
+    roleArn: b.roleArn,
+    retentionDays: cfg.backups.postgresRetentionDays,
+    fullBackupHours: cfg.backups.postgresFullBackupHours,
+  };
+}
 
 export interface PostgresClusterArgs {
   /** Namespace the objects go in (ignored on the local stack). */
@@ -25,6 +44,12 @@ export interface PostgresClusterArgs {
   readonly exporterImage?: string;
   /** CIDR pg_hba admits (scram-sha-256 only). Defaults to 10.0.0.0/8, the usual pod network. */
   readonly clientCidr?: string;
+  /**
+   * WAL archive and scheduled base backups with pgBackRest to this S3 repository, reached through the
+   * IRSA role in `roleArn` (annotated on the members' ServiceAccount). Defaults to none: no archive, so
+   * no point-in-time recovery; prod always has one (stacks/config.ts requires aws.enabled there).
+   */
+  readonly backup?: PostgresBackupTarget & { readonly roleArn: string };
   /**
    * Apply schemas/postgres with the PostgresMigrations provider after the cluster. Defaults to off.
    * `connectionString` (secret) must reach PostgreSQL directly from where Pulumi runs; it is required on
@@ -60,7 +85,8 @@ const APP_USER = "app";
 const PGBOUNCER_ADMIN = "pgbouncer_admin";
 
 /**
- * PostgreSQL under Patroni run directly (no operator): a Spilo StatefulSet using the Kubernetes DCS,
+ * PostgreSQL under Patroni run directly (no operator): a StatefulSet running Patroni from our
+ * patroni.yml on the Kubernetes DCS, pgBackRest WAL archiving and scheduled base backups to S3,
  * primary/replica Services on Patroni's role label, PgBouncer, postgres_exporter, PDB and RBAC.
  * On the local stack the same patroni.yml runs as local processes (local/services/postgres.ts), so
  * nothing is registered here.
@@ -113,7 +139,7 @@ export class PostgresCluster extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    const sa = patroniRbac(name, args.namespace, podLabels, this);
+    const sa = patroniRbac(name, args.namespace, podLabels, this, args.backup ? { "eks.amazonaws.com/role-arn": args.backup.roleArn } : {});
     patroniStatefulSet(
       {
         name,
@@ -126,6 +152,8 @@ export class PostgresCluster extends pulumi.ComponentResource {
         credentialsSecret: credentials.metadata.name,
         exporterImage: args.exporterImage ?? "quay.io/prometheuscommunity/postgres-exporter:v0.15.0",
         clientCidr: args.clientCidr ?? "10.0.0.0/8",
+        backup: args.backup,
+        user: imageUsers.patroni,
       },
       this,
     );

@@ -5,8 +5,8 @@ export const PGBOUNCER_PORT = 6432;
 export const EXPORTER_PORT = 9187;
 export const DATABASE = "trading";
 
-/** Patroni (Spilo) sets this label to master/replica on each pod; the Services select on it. */
-export const ROLE_LABEL = "spilo-role";
+/** Patroni sets this label to master/replica on each pod (config/patroni.ts pins the values); the Services select on it. */
+export const ROLE_LABEL = "patroni-role";
 export const SCOPE_LABEL = "cluster-name";
 
 /** Verbs Patroni's kubernetes DCS uses with use_endpoints (Patroni's own RBAC example, no configmaps). */

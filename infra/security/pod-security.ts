@@ -34,8 +34,8 @@ export interface ImageUser {
 
 /** Users baked into the images the components run; a non-root uid the image does not know breaks it. */
 export const imageUsers = {
-  /** ghcr.io/zalando/spilo-*: postgres is 101, group 103. */
-  spilo: { uid: 101, gid: 103 },
+  /** Patroni + pgBackRest images of the Crunchy/Percona lineage (postgres.image): postgres is 26. */
+  patroni: { uid: 26, gid: 26 },
   /** Official redis image (redis:7.x). */
   redis: { uid: 999, gid: 999 },
   /** clickhouse/clickhouse-server and clickhouse-keeper. */

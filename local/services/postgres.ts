@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { ARCHIVE_TIMEOUT_SECONDS, patroniArchive, renderPgBackRestConf } from "../../infra/backups/pgbackrest";
 import { renderPatroniYaml } from "../../infra/postgres/config/patroni";
 import { renderPgbouncerIni, renderPgbouncerUserlist } from "../../infra/postgres/config/pgbouncer";
 import { connect } from "../../infra/postgres/client/connect";
@@ -30,7 +31,7 @@ const SCOPE = "trading-pg";
 const HOST = "127.0.0.1";
 
 /** Debian packages the local cluster runs on (installed when missing). */
-export const POSTGRES_PACKAGES = ["postgresql-15", "patroni", "etcd-server", "pgbouncer", "python3-psycopg2", "postgresql-client-15"] as const;
+export const POSTGRES_PACKAGES = ["postgresql-15", "patroni", "etcd-server", "pgbouncer", "python3-psycopg2", "postgresql-client-15", "pgbackrest"] as const;
 
 export interface PostgresCredentials {
   readonly user: string;
@@ -60,6 +61,17 @@ export interface PostgresEndpoints {
   readonly etcd: { readonly host: string; readonly port: number; readonly pid: number };
   readonly synchronousNodeCount: number;
   readonly binDir: string;
+  /**
+   * WAL archive and base backups: every member archives to one pgBackRest directory repository through
+   * its own pgbackrest.conf (member.pgbackrestConfigPath), exactly as the pods do to S3.
+   */
+  readonly backup: {
+    readonly stanza: string;
+    readonly repoPath: string;
+    /** The scheduled-backup agent the pods run as a sidecar (infra/backups/pgbackrest-agent.py). */
+    readonly agentScript: string;
+    readonly fullBackupHours: number;
+  };
 }
 
 const secret = () => randomBytes(18).toString("base64url");
@@ -108,6 +120,8 @@ export async function startPostgres(ctx: StartContext, cfg: StackConfig): Promis
     fs.copyFileSync(path.join(__dirname, "postgres", "pgbouncer-follow.py"), followScript);
     fs.chmodSync(followScript, 0o755);
 
+    const repoPath = path.join(dir, "pgbackrest-repo");
+    fs.mkdirSync(repoPath, { recursive: true });
     const specs = Array.from({ length: c.members }, (_, i) => {
       const name = `pg-${i + 1}`;
       const mdir = path.join(dir, name);
@@ -128,6 +142,21 @@ export async function startPostgres(ctx: StartContext, cfg: StackConfig): Promis
       fs.mkdirSync(path.join(s.mdir, "socket"), { recursive: true });
       const configPath = path.join(s.mdir, "patroni.yml");
       const dataDir = path.join(s.mdir, "data");
+      const socketDir = path.join(s.mdir, "socket");
+      const pgbackrestConfigPath = path.join(s.mdir, "pgbackrest.conf");
+      fs.mkdirSync(path.join(s.mdir, "pgbackrest"), { recursive: true });
+      fs.writeFileSync(
+        pgbackrestConfigPath,
+        renderPgBackRestConf({
+          stanza: SCOPE,
+          pgDataDir: dataDir,
+          pgPort: s.port,
+          pgSocketDir: socketDir,
+          repo: { type: "posix", path: repoPath },
+          retentionDays: cfg.backups.postgresRetentionDays,
+          workDir: path.join(s.mdir, "pgbackrest"),
+        }),
+      );
       fs.writeFileSync(
         configPath,
         renderPatroniYaml({
@@ -142,9 +171,10 @@ export async function startPostgres(ctx: StartContext, cfg: StackConfig): Promis
             restApiPort: s.restApiPort,
             dataDir,
             binDir: POSTGRES_BIN,
-            socketDir: path.join(s.mdir, "socket"),
+            socketDir,
             pgpassPath: path.join(s.mdir, "pgpass"),
           },
+          archive: patroniArchive(SCOPE, pgbackrestConfigPath, ARCHIVE_TIMEOUT_SECONDS),
           credentials: { superuserPassword: superuser.password, replicationPassword },
           clientCidr: "127.0.0.1/32",
           callbacks: Object.fromEntries(
@@ -164,6 +194,7 @@ export async function startPostgres(ctx: StartContext, cfg: StackConfig): Promis
         configPath,
         dataDir,
         logPath: path.join(s.mdir, "patroni.log"),
+        pgbackrestConfigPath,
       });
     }
     chownTree(dir, "postgres");
@@ -195,6 +226,14 @@ export async function startPostgres(ctx: StartContext, cfg: StackConfig): Promis
       await client.query(`create database ${DATABASE}`);
     } finally {
       await client.end();
+    }
+    // The stanza first, or every archive_command fails until someone creates it; the leader (pg-1 at
+    // bootstrap) is the member pgBackRest must reach.
+    // `check` then switches WAL and waits for it in the repository: proves archiving and wakes the archiver,
+    // which otherwise sleeps a minute after the pushes that failed before the stanza existed.
+    for (const step of ["stanza-create", "check"]) {
+      const r = runPgBackRest(members[0], superuser.password, [step]);
+      if (r.status !== 0) throw new ServiceStartError("postgres", path.join(dir, "pg-1", "pgbackrest", "log"), `pgbackrest ${step} failed: ${r.output}`);
     }
 
     // PgBouncer, with the databases file written once by the same script Patroni calls later.
@@ -238,12 +277,34 @@ export async function startPostgres(ctx: StartContext, cfg: StackConfig): Promis
       etcd: { host: HOST, port: etcd.port, pid: etcd.proc.pid },
       synchronousNodeCount: c.synchronousNodeCount,
       binDir: POSTGRES_BIN,
+      backup: {
+        stanza: SCOPE,
+        repoPath,
+        agentScript: path.resolve(__dirname, "../../infra/backups/pgbackrest-agent.py"),
+        fullBackupHours: cfg.backups.postgresFullBackupHours,
+      },
     };
     return { name: "postgres", endpoints, logDir: dir, stop };
   } catch (e) {
     await stop();
     throw e;
   }
+}
+
+/**
+ * pgbackrest with a member's config as the postgres user; the superuser password goes in PGPASSWORD
+ * (pgBackRest uses libpq), never on the command line.
+ */
+export function runPgBackRest(m: PostgresMember, superuserPassword: string, args: string[]): { status: number; output: string } {
+  const u = lookupUser("postgres");
+  const r = spawnSync("pgbackrest", [`--config=${m.pgbackrestConfigPath}`, `--stanza=${SCOPE}`, ...args], {
+    uid: u.uid,
+    gid: u.gid,
+    cwd: "/tmp",
+    encoding: "utf8",
+    env: { ...process.env, PGPASSWORD: superuserPassword, HOME: u.home },
+  });
+  return { status: r.status ?? 1, output: `${r.stdout}${r.stderr}`.trim() };
 }
 
 function member(ep: PostgresEndpoints, name: string): PostgresMember {

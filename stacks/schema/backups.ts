@@ -43,6 +43,8 @@ export const backupsConfig = z
   .strictObject({
     /** Point-in-time-recovery window for Postgres in days: base backups and WAL older than this are expired. */
     postgresRetentionDays: positiveInt,
+    /** Hours between full pgBackRest base backups (taken by the leader's backup agent); WAL fills the gaps. */
+    postgresFullBackupHours: positiveInt,
     /** Days a ClickHouse backup is kept before the S3 lifecycle expires it. */
     clickhouseRetentionDays: positiveInt,
     /** When the ClickHouse backup CronJob runs (UTC, Kubernetes cron syntax); only where the stack has a backup bucket. */
@@ -51,6 +53,14 @@ export const backupsConfig = z
     noncurrentVersionDays: positiveInt,
   })
   .superRefine((c, ctx) => {
+    // A full backup must fall inside the window, or expiry could leave nothing to restore from.
+    if (c.postgresFullBackupHours > c.postgresRetentionDays * 24) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["postgresFullBackupHours"],
+        message: `must be <= postgresRetentionDays * 24 (${c.postgresRetentionDays * 24}), got ${c.postgresFullBackupHours}`,
+      });
+    }
     if (c.noncurrentVersionDays > 365) {
       ctx.addIssue({ code: "custom", path: ["noncurrentVersionDays"], message: `must be 1..365, got ${c.noncurrentVersionDays}` });
     }

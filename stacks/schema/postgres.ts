@@ -6,8 +6,13 @@ export const postgresConfig = z
   .strictObject({
     /** Patroni members (primary + replicas). */
     members: positiveInt,
-    /** Spilo (postgres + Patroni) image for the StatefulSet. */
+    /** Image with PostgreSQL 15, Patroni >= 3 and pgBackRest, run as uid 26 (the pod checks the tools at start). */
     image: pinnedImage,
+    /** PostgreSQL's bin directory inside the image. Defaults to /usr/pgsql-15/bin (PGDG RPM layout). */
+    binDir: z
+      .string()
+      .regex(/^\/[^\s]*$/, "must be an absolute path without spaces")
+      .default("/usr/pgsql-15/bin"),
     resources,
     /** Size of each member's data volume. */
     storage: byteQuantity,

@@ -11,7 +11,18 @@ select application_name,
   from pg_stat_replication
  order by application_name`.trim();
 
-/** postgres_exporter queries.yaml entry for the query above. */
+/**
+ * Whether WAL archiving is failing right now (the latest attempt failed after the latest success). The
+ * exporter sidecar and the local restore test use this text; an idle server that archives nothing is fine.
+ */
+export const ARCHIVER_QUERY = `
+select case when last_failed_time is not null
+             and (last_archived_time is null or last_failed_time > last_archived_time) then 1 else 0 end as failing,
+       failed_count::bigint as failed_count,
+       archived_count::bigint as archived_count
+  from pg_stat_archiver`.trim();
+
+/** postgres_exporter queries.yaml entries for the queries above. */
 export function exporterQueries(): Record<string, unknown> {
   return {
     pg_replication_standby: {
@@ -23,6 +34,15 @@ export function exporterQueries(): Record<string, unknown> {
         { sync_state: { usage: "LABEL", description: "sync or async" } },
         { lag_bytes: { usage: "GAUGE", description: "WAL bytes not yet replayed by the standby" } },
         { lag_seconds: { usage: "GAUGE", description: "Replay lag in seconds" } },
+      ],
+    },
+    pg_archiver: {
+      query: ARCHIVER_QUERY,
+      master: true,
+      metrics: [
+        { failing: { usage: "GAUGE", description: "1 while the latest archive_command attempt failed" } },
+        { failed_count: { usage: "COUNTER", description: "archive_command failures since stats reset" } },
+        { archived_count: { usage: "COUNTER", description: "WAL segments archived since stats reset" } },
       ],
     },
   };

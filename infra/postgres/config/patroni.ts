@@ -50,18 +50,38 @@ export interface PatroniConfigInput {
    * Defaults to none.
    */
   readonly permanentSlots?: Readonly<Record<string, { readonly database: string; readonly plugin: string }>>;
+  /**
+   * Continuous WAL archiving (infra/backups/pgbackrest.ts renders the commands). Member-level settings,
+   * because each member's command names its own pgbackrest.conf. Defaults to none (no archive).
+   */
+  readonly archive?: PatroniArchive;
+}
+
+export interface PatroniArchive {
+  /** archive_command, e.g. `pgbackrest ... archive-push %p`. */
+  readonly archiveCommand: string;
+  /** restore_command: replicas that fell behind the primary's WAL, and point-in-time recovery. */
+  readonly restoreCommand: string;
+  /** Seconds after which a partly filled WAL segment is switched and archived: bounds what a total loss costs. */
+  readonly archiveTimeoutSeconds: number;
 }
 
 export const SUPERUSER = "postgres";
+/** Values of the role label Patroni sets on the pods (the primary and replica Services select on them). */
+export const LEADER_LABEL_VALUE = "master";
+export const FOLLOWER_LABEL_VALUE = "replica";
 export const REPLICATION_USER = "replicator";
 
 /** scram-sha-256 only: no md5, no trust, not even on the local socket. */
 export function pgHba(clientCidr: string): string[] {
-  return [
+  const lines = [
     "local all all scram-sha-256",
+    // Sidecars (exporter, backup agent) reach the server over loopback.
+    "host all all 127.0.0.1/32 scram-sha-256",
     `host replication ${REPLICATION_USER} ${clientCidr} scram-sha-256`,
     `host all all ${clientCidr} scram-sha-256`,
   ];
+  return [...new Set(lines)];
 }
 
 /**
@@ -79,6 +99,10 @@ export function patroniConfig(input: PatroniConfigInput): Record<string, unknown
             labels: { ...input.dcs.labels },
             scope_label: input.dcs.scopeLabel,
             role_label: input.dcs.roleLabel,
+            // Pinned: Patroni 4 changed the leader's default label value to "primary", which would leave
+            // the primary Service (selecting "master") without endpoints after an image upgrade.
+            leader_label_value: LEADER_LABEL_VALUE,
+            follower_label_value: FOLLOWER_LABEL_VALUE,
             pod_ip: m.host,
             ports: [{ name: "postgresql", port: m.port }],
           },
@@ -120,7 +144,13 @@ export function patroniConfig(input: PatroniConfigInput): Record<string, unknown
         replication: { username: REPLICATION_USER, password: input.credentials.replicationPassword },
         rewind: { username: SUPERUSER, password: input.credentials.superuserPassword },
       },
-      parameters: m.socketDir ? { unix_socket_directories: m.socketDir } : {},
+      parameters: {
+        ...(m.socketDir ? { unix_socket_directories: m.socketDir } : {}),
+        ...(input.archive
+          ? { archive_mode: "on", archive_command: input.archive.archiveCommand, archive_timeout: input.archive.archiveTimeoutSeconds }
+          : {}),
+      },
+      ...(input.archive ? { recovery_conf: { restore_command: input.archive.restoreCommand } } : {}),
       pg_hba: pgHba(input.clientCidr),
       ...(input.callbacks ? { callbacks: { ...input.callbacks } } : {}),
     },
@@ -133,19 +163,39 @@ export function renderPatroniYaml(input: PatroniConfigInput): string {
 }
 
 /**
- * The SPILO_CONFIGURATION document for the Kubernetes StatefulSet: patroniConfig() minus what Spilo
- * fills in per pod (member name, addresses, data directory) and the credentials, which Spilo reads
- * from Secret-backed environment variables so no password sits in the pod spec.
+ * Environment variables Patroni reads over its config file (Patroni's documented PATRONI_* names). On
+ * Kubernetes they carry what differs per pod and the passwords, so the patroni.yml ConfigMap is the
+ * same for every member and holds no secret.
  */
-export function spiloConfiguration(input: Omit<PatroniConfigInput, "member" | "credentials"> & { port: number; restApiPort: number }): string {
+export const PATRONI_POD_ENV = {
+  name: "PATRONI_NAME",
+  podIp: "PATRONI_KUBERNETES_POD_IP",
+  namespace: "PATRONI_KUBERNETES_NAMESPACE",
+  restApiConnect: "PATRONI_RESTAPI_CONNECT_ADDRESS",
+  postgresConnect: "PATRONI_POSTGRESQL_CONNECT_ADDRESS",
+  superuserPassword: "PATRONI_SUPERUSER_PASSWORD",
+  replicationPassword: "PATRONI_REPLICATION_PASSWORD",
+  rewindPassword: "PATRONI_REWIND_PASSWORD",
+} as const;
+
+/**
+ * patroni.yml for the Kubernetes pods: patroniConfig() with the per-pod fields and passwords left to
+ * PATRONI_POD_ENV, so the file can live in a ConfigMap.
+ */
+export function kubernetesPatroniYaml(input: Omit<PatroniConfigInput, "credentials" | "member"> & { readonly member: Omit<PatroniMember, "name" | "host"> }): string {
   const full = patroniConfig({
     ...input,
-    member: { name: "$(POD_NAME)", host: "$(POD_IP)", listenHost: "0.0.0.0", port: input.port, restApiPort: input.restApiPort, dataDir: "" },
+    member: { ...input.member, name: "", host: "" },
     credentials: { superuserPassword: "", replicationPassword: "" },
+  }) as { restapi: Record<string, unknown>; postgresql: Record<string, unknown>; kubernetes?: Record<string, unknown> } & Record<string, unknown>;
+  const { name: _name, ...rest } = full;
+  const { connect_address: _rc, ...restapi } = full.restapi;
+  const { connect_address: _pc, authentication: _a, ...pg } = full.postgresql;
+  const kubernetes = full.kubernetes ? (({ pod_ip: _ip, ...k }) => k)(full.kubernetes) : undefined;
+  return stringify({
+    ...rest,
+    restapi,
+    ...(kubernetes ? { kubernetes } : {}),
+    postgresql: { ...pg, authentication: { superuser: { username: SUPERUSER }, replication: { username: REPLICATION_USER }, rewind: { username: SUPERUSER } } },
   });
-  const { name: _name, restapi: _restapi, postgresql, ...rest } = full as { name: unknown; restapi: unknown; postgresql: Record<string, unknown> };
-  const { listen: _l, connect_address: _c, data_dir: _d, authentication: _a, ...pg } = postgresql;
-  const k8s = (rest as { kubernetes?: Record<string, unknown> }).kubernetes;
-  if (k8s) delete k8s.pod_ip;
-  return stringify({ ...rest, postgresql: pg });
 }

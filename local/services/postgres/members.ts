@@ -15,6 +15,8 @@ export interface PostgresMember {
   readonly configPath: string;
   readonly dataDir: string;
   readonly logPath: string;
+  /** This member's pgbackrest.conf (its own pg1-path, port and socket; the repository is shared). */
+  readonly pgbackrestConfigPath: string;
 }
 
 export interface PatroniClusterState {

@@ -3,130 +3,204 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Client } from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { archiveCommand, renderPgBackRestConf, restoreCommand } from "../../../infra/backups/pgbackrest";
-import { ensureDebPackages } from "../../../local/install";
+import { afterAll, describe, expect, inject, it } from "vitest";
+import { connect } from "../../../infra/postgres/client/connect";
+import { ARCHIVER_QUERY } from "../../../infra/postgres/config/monitoring";
 import { freePorts } from "../../../local/ports";
-import { chownTree, startProcess, waitUntil, type ManagedProcess } from "../../../local/process";
+import { chownTree, lookupUser, sleep, startProcess, waitUntil, type ManagedProcess } from "../../../local/process";
+import { clusterState, isLeader, POSTGRES_BIN, runPgBackRest, waitForHealthyCluster, type PostgresEndpoints, type PostgresMember } from "../../../local/services/postgres";
+import { freshDatabase } from "../postgres/fresh-db";
 
 /**
- * Real PostgreSQL 15 + pgBackRest 2.45 (Debian) on 127.0.0.1: archive WAL to a directory repository,
- * take a full backup, commit rows on both sides of a timestamp, lose the server, restore to that
- * timestamp in a fresh data directory and find exactly the rows committed before it. The config
- * comes from the same renderer the Patroni pods use (there with an S3 repository).
+ * The local tier's Patroni cluster archives WAL with the same patroni.yml archive settings and
+ * pgbackrest.conf renderer as the pods (there to S3, here to a directory repository). The backup agent
+ * the pods run as a sidecar takes the base backup; then rows are committed on both sides of a timestamp,
+ * and a restore to that timestamp into a fresh data directory must hold exactly the rows before it.
  */
-const BIN = "/usr/lib/postgresql/15/bin";
-const STANZA = "trading";
-let dir: string;
-let conf: string;
-let sock: string;
-let ports: number[];
+const ep = inject("localTier").postgres as PostgresEndpoints;
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "pitr-"));
 const procs: ManagedProcess[] = [];
-
-function asPostgres(cmd: string, args: string[], what: string): string {
-  const r = spawnSync("runuser", ["-u", "postgres", "--", cmd, ...args], { encoding: "utf8", cwd: "/tmp" });
-  if (r.status !== 0) throw new Error(`${what} failed (exit ${r.status}):\n${`${r.stdout}${r.stderr}`.trim().split("\n").slice(-15).join("\n")}`);
-  return r.stdout;
-}
-
-const pgbackrest = (...args: string[]) => asPostgres("pgbackrest", [`--config=${conf}`, `--stanza=${STANZA}`, ...args], `pgbackrest ${args[args.length - 1]}`);
-
-async function client(port: number): Promise<Client> {
-  const c = new Client({ host: "127.0.0.1", port, user: "postgres", database: "postgres" });
-  await c.connect();
-  return c;
-}
-
-async function startPostgres(dataDir: string, port: number, name: string): Promise<ManagedProcess> {
-  const logPath = path.join(dir, `${name}.log`);
-  const proc = startProcess({ name, command: `${BIN}/postgres`, args: ["-D", dataDir, "-p", String(port), "-k", sock, "-c", "listen_addresses=127.0.0.1"], logPath, user: "postgres" });
-  procs.push(proc);
-  await waitUntil(
-    { service: name, logPath, proc },
-    async () => {
-      const c = await client(port);
-      try {
-        return (await c.query("select pg_is_in_recovery() as r")).rows[0].r === false;
-      } finally {
-        await c.end();
-      }
-    },
-    120_000,
-  );
-  return proc;
-}
-
-beforeAll(() => {
-  ensureDebPackages(["postgresql-15", "pgbackrest"], (m) => console.log(m));
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), "pitr-"));
-  sock = path.join(dir, "sock");
-  fs.mkdirSync(sock);
-  fs.mkdirSync(path.join(dir, "repo"));
-  fs.mkdirSync(path.join(dir, "work"));
-  chownTree(dir, "postgres");
-}, 300_000);
 
 afterAll(async () => {
   for (const p of procs) await p.stop(10_000);
-  fs.rmSync(dir, { recursive: true, force: true });
+  fs.rmSync(scratch, { recursive: true, force: true });
 });
 
-describe("point-in-time restore with pgBackRest (real PostgreSQL 15)", () => {
+async function leader(): Promise<PostgresMember> {
+  const s = await clusterState(ep.members);
+  const l = s.members.find((m) => isLeader(m.role) && m.state === "running");
+  const m = ep.members.find((x) => x.name === l?.name);
+  if (!m) throw new Error(`no running leader: ${JSON.stringify(s.members)}`);
+  return m;
+}
+
+/** One tick of infra/backups/pgbackrest-agent.py for a member, as the pods' sidecar runs it. */
+function agentOnce(m: PostgresMember): { status: number; events: { event: string; result?: string }[]; output: string } {
+  const u = lookupUser("postgres");
+  const r = spawnSync(
+    "/usr/bin/python3",
+    [
+      ep.backup.agentScript,
+      `--config=${m.pgbackrestConfigPath}`,
+      `--stanza=${ep.backup.stanza}`,
+      `--patroni-url=http://${m.host}:${m.restApiPort}`,
+      `--full-every-hours=${ep.backup.fullBackupHours}`,
+      "--once",
+    ],
+    { uid: u.uid, gid: u.gid, cwd: "/tmp", encoding: "utf8", env: { ...process.env, PGPASSWORD: ep.superuser.password } },
+  );
+  const output = `${r.stdout}${r.stderr}`;
+  const events = r.stdout
+    .split("\n")
+    .filter((l) => l.startsWith("{"))
+    .map((l) => JSON.parse(l) as { event: string; result?: string });
+  return { status: r.status ?? 1, events, output };
+}
+
+function backupCount(m: PostgresMember): number {
+  const r = runPgBackRest(m, ep.superuser.password, ["--output=json", "info"]);
+  if (r.status !== 0) throw new Error(`pgbackrest info: ${r.output}`);
+  const info = JSON.parse(r.output) as { backup: unknown[] }[];
+  return info[0]?.backup.length ?? 0;
+}
+
+async function waitArchived(c: Client, what: string): Promise<void> {
+  const segment = (await c.query("select pg_walfile_name(pg_current_wal_lsn()) as w")).rows[0].w as string;
+  await c.query("select pg_switch_wal()");
+  await waitUntil(
+    { service: `wal archive (${what})`, logPath: ep.members[0].logPath },
+    async () => ((await c.query("select coalesce(last_archived_wal, '') as w from pg_stat_archiver")).rows[0].w as string) >= segment,
+    60_000,
+  );
+}
+
+describe("WAL archiving and point-in-time restore of the Patroni cluster (pgBackRest, real PostgreSQL 15)", () => {
+  it("the backup agent backs up only on the leader and only when the newest backup is older than the interval", async () => {
+    const l = await leader();
+    const replica = ep.members.find((m) => m.name !== l.name) as PostgresMember;
+    const before = backupCount(l);
+
+    const onReplica = agentOnce(replica);
+    expect(onReplica.status, onReplica.output).toBe(0);
+    expect(onReplica.events.at(-1)?.result).toBe("not-leader");
+    expect(backupCount(l)).toBe(before);
+
+    const t0 = Date.now();
+    const first = agentOnce(l);
+    expect(first.status, first.output).toBe(0);
+    // A fresh tier has no backup yet, so the first tick must take one (a re-run of this file may find one).
+    expect(first.events.at(-1)?.result).toBe(before === 0 ? "backup" : "fresh");
+    console.log(`agent tick on the leader (${first.events.at(-1)?.result}): ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    expect(backupCount(l)).toBe(Math.max(before, 1));
+
+    const second = agentOnce(l);
+    expect(second.status, second.output).toBe(0);
+    expect(second.events.at(-1)?.result).toBe("fresh");
+    expect(backupCount(l)).toBe(Math.max(before, 1));
+  }, 180_000);
+
   it("restores exactly the rows committed before the target time", async () => {
-    ports = await freePorts(2);
-    const data = path.join(dir, "data");
-    conf = path.join(dir, "pgbackrest.conf");
-    fs.writeFileSync(
-      conf,
-      renderPgBackRestConf({ stanza: STANZA, pgDataDir: data, pgPort: ports[0], pgSocketDir: sock, repo: { type: "posix", path: path.join(dir, "repo") }, retentionDays: 2, workDir: path.join(dir, "work") }),
-    );
-    chownTree(dir, "postgres");
-    asPostgres(`${BIN}/initdb`, ["-D", data, "-U", "postgres", "-A", "trust", "--no-sync"], "initdb");
-    fs.appendFileSync(
-      path.join(data, "postgresql.conf"),
-      `\nwal_level = replica\narchive_mode = on\narchive_command = '${archiveCommand(STANZA, conf)}'\nrestore_command = '${restoreCommand(STANZA, conf)}'\n`,
-    );
-    await startPostgres(data, ports[0], "pitr-primary");
-    pgbackrest("stanza-create");
-    let t0 = Date.now();
-    pgbackrest("--type=full", "backup");
-    console.log(`full backup of a fresh cluster: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    const db = await freshDatabase(ep, "pitr");
+    const c = await connect(db.url);
+    const late = await connect(db.url);
+    try {
+      await c.query("create table fills (id int primary key, at timestamptz not null default clock_timestamp())");
+      await c.query("insert into fills (id) select generate_series(1, 100)");
+      // Open before the target, committed after it: must not be restored.
+      await late.query("begin");
+      await late.query("insert into fills (id) values (1000)");
+      await sleep(1100);
+      const target = (await c.query("select clock_timestamp()::text as t")).rows[0].t as string;
+      await sleep(1100);
+      await late.query("commit");
+      await c.query("insert into fills (id) select generate_series(101, 200)");
+      await waitArchived(c, "after the target");
+      expect((await c.query("select count(*)::int as n from fills")).rows[0].n).toBe(201);
 
-    const c = await client(ports[0]);
-    const late = await client(ports[0]);
-    await c.query("create table fills (id int primary key, at timestamptz not null default clock_timestamp())");
-    await c.query("insert into fills (id) select generate_series(1, 100)");
-    // Open before the target, committed after it: must not be restored.
-    await late.query("begin");
-    await late.query("insert into fills (id) values (1000)");
-    await new Promise((r) => setTimeout(r, 1100));
-    const target = (await c.query("select clock_timestamp()::text as t")).rows[0].t as string;
-    await new Promise((r) => setTimeout(r, 1100));
-    await late.query("commit");
-    await c.query("insert into fills (id) select generate_series(101, 200)");
-    const segment = (await c.query("select pg_walfile_name(pg_current_wal_lsn()) as w")).rows[0].w as string;
-    await c.query("select pg_switch_wal()");
-    await waitUntil(
-      { service: "wal archive", logPath: path.join(dir, "pitr-primary.log") },
-      async () => ((await c.query("select coalesce(last_archived_wal, '') as w from pg_stat_archiver")).rows[0].w as string) >= segment,
-      60_000,
-    );
-    expect((await c.query("select count(*)::int as n from fills")).rows[0].n).toBe(201);
-    await c.end();
-    await late.end();
+      // Restore the newest backup plus archived WAL up to the target into a fresh directory, as the runbook does.
+      const l = await leader();
+      const restoredDir = path.join(scratch, "restored");
+      const sock = path.join(scratch, "sock");
+      fs.mkdirSync(sock, { recursive: true });
+      chownTree(scratch, "postgres");
+      const t0 = Date.now();
+      const r = runPgBackRest(l, ep.superuser.password, [
+        `--pg1-path=${restoredDir}`,
+        "--type=time",
+        `--target=${target}`,
+        "--target-action=promote",
+        "--archive-mode=off",
+        "restore",
+      ]);
+      expect(r.status, r.output).toBe(0);
+      const [port] = await freePorts(1);
+      const logPath = path.join(scratch, "restored.log");
+      // The restored directory carries the member's Patroni-written postgresql.conf; only what would clash
+      // with the running cluster (address, socket, synchronous standbys that do not exist here) is overridden.
+      const proc = startProcess({
+        name: "pitr-restored",
+        command: `${POSTGRES_BIN}/postgres`,
+        args: ["-D", restoredDir, "-p", String(port), "-k", sock, "-c", "listen_addresses=127.0.0.1", "-c", "synchronous_standby_names=", "-c", "archive_mode=off"],
+        logPath,
+        user: "postgres",
+      });
+      procs.push(proc);
+      const restoredUrl = `postgresql://postgres:${encodeURIComponent(ep.superuser.password)}@127.0.0.1:${port}/${db.name}`;
+      await waitUntil(
+        { service: "restored postgres", logPath, proc },
+        async () => {
+          const rc = await connect(restoredUrl).catch(() => undefined);
+          if (!rc) return false;
+          try {
+            return (await rc.query("select pg_is_in_recovery() as r")).rows[0].r === false;
+          } finally {
+            await rc.end();
+          }
+        },
+        120_000,
+      );
+      console.log(`restore to ${target}: ${((Date.now() - t0) / 1000).toFixed(1)} s (pgbackrest restore + WAL replay + promote)`);
+      const rc = await connect(restoredUrl);
+      const ids = (await rc.query("select id from fills order by id")).rows.map((x: { id: number }) => x.id);
+      await rc.end();
+      expect(ids).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+      await proc.stop(10_000);
+    } finally {
+      await c.end();
+      await late.end();
+      await db.drop();
+    }
+  }, 300_000);
 
-    // The server is lost; restore the backup plus WAL up to the target into a fresh directory.
-    await procs[0].stop(10_000);
-    const restoredDir = path.join(dir, "restored");
-    t0 = Date.now();
-    pgbackrest(`--pg1-path=${restoredDir}`, "--type=time", `--target=${target}`, "--target-action=promote", "--archive-mode=off", "restore");
-    await startPostgres(restoredDir, ports[1], "pitr-restored");
-    const restoreSeconds = (Date.now() - t0) / 1000;
-    console.log(`restore to ${target}: ${restoreSeconds.toFixed(1)} s (pgbackrest restore + WAL replay + promote)`);
-
-    const r = await client(ports[1]);
-    const ids = (await r.query("select id from fills order by id")).rows.map((x: { id: number }) => x.id);
-    await r.end();
-    expect(ids).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
-  });
+  it("keeps archiving after a switchover: the new leader's WAL reaches the repository", async () => {
+    const old = await leader();
+    const state = await clusterState(ep.members);
+    const candidate = state.members.find((m) => m.role === "sync_standby")?.name;
+    expect(candidate, JSON.stringify(state.members)).toBeTruthy();
+    const res = await fetch(`http://${old.host}:${old.restApiPort}/switchover`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ leader: old.name, candidate }),
+    });
+    expect(res.status, await res.text()).toBe(200);
+    await waitUntil({ service: "switchover", logPath: old.logPath }, async () => (await leader().catch(() => old)).name === candidate, 60_000);
+    const now = await leader();
+    const c = await connect(ep.connectionString);
+    try {
+      await c.query("create table if not exists archive_probe (id serial primary key)");
+      await c.query("insert into archive_probe default values");
+      await waitArchived(c, "new leader");
+      // The exporter's archiver query (the PostgresWalArchivingFailing alert's input) sees it healthy.
+      const a = (await c.query(ARCHIVER_QUERY)).rows[0] as { failing: number; archived_count: string };
+      expect(a.failing).toBe(0);
+      expect(Number(a.archived_count)).toBeGreaterThan(0);
+    } finally {
+      await c.end();
+    }
+    // pgbackrest check: the new leader's archive_command pushes to the same stanza on the new timeline.
+    const check = runPgBackRest(now, ep.superuser.password, ["check"]);
+    expect(check.status, check.output).toBe(0);
+    // Leave the cluster as the next file expects it: every member back, one leader, a synchronous standby.
+    await waitForHealthyCluster(ep);
+  }, 240_000);
 });

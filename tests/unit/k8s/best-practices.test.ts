@@ -7,14 +7,7 @@ import { kubernetesObjects, type K8sObject } from "./k8s-objects";
  * Justified exceptions, each with its reason. Adding one is a reviewed decision: say why the rule
  * cannot hold for that object, not that it is inconvenient.
  */
-const exceptions: Exception[] = [
-  {
-    rule: "read-only-root-filesystem",
-    object: "StatefulSet/postgres-statefulset",
-    container: "postgres",
-    reason: "Spilo renders its configuration into /home/postgres, /run and /tmp at start-up and bundles cron; a read-only root needs a verified layout of emptyDirs we cannot test without the image",
-  },
-];
+const exceptions: Exception[] = [];
 
 describe.each([
   ["dev", false],

@@ -3,6 +3,8 @@ import { parse } from "yaml";
 import { PATRONI_RBAC_RULES } from "../../../infra/postgres/names";
 import { isSecretOutput, runProgram, type ProgramRun } from "../helpers/mocks";
 import type { PostgresCluster } from "../../../infra/postgres";
+import { workloadBucket } from "../../../infra/aws/storage";
+import { readStackFile } from "../../../local/stack-config";
 
 type Obj = Record<string, unknown>;
 const sts = (run: ProgramRun) => run.one("kubernetes:apps/v1:StatefulSet", "postgres-statefulset").inputs as Obj & { spec: Obj & { template: Obj } };
@@ -15,14 +17,16 @@ const env = (run: ProgramRun) =>
 const isSubset = (sel: Record<string, string>, labels: Record<string, string>) => Object.entries(sel).every(([k, v]) => labels[k] === v);
 
 describe("PostgresCluster on Kubernetes (mocks)", () => {
-  it.each(["dev", "prod"])("%s: Patroni env has the Kubernetes DCS and the rendered config, passwords only from the Secret", async (stack) => {
+  it.each(["dev", "prod"])("%s: patroni.yml from the ConfigMap has the Kubernetes DCS and the cluster settings; passwords only from the Secret", async (stack) => {
     const run = await runProgram(stack);
     const e = env(run);
-    expect(e.find((x) => x.name === "DCS_ENABLE_KUBERNETES_API")?.value).toBe("true");
-    expect(e.find((x) => x.name === "KUBERNETES_ROLE_LABEL")?.value).toBe("spilo-role");
-    const spilo = parse(e.find((x) => x.name === "SPILO_CONFIGURATION")?.value ?? "") as { bootstrap: { dcs: Obj } };
-    expect(spilo.bootstrap.dcs).toMatchObject({ synchronous_mode: true, synchronous_node_count: 1, ttl: 20, loop_wait: 5, retry_timeout: 5 });
-    for (const name of ["PGPASSWORD_SUPERUSER", "PGPASSWORD_STANDBY"]) {
+    const yml = (run.one("kubernetes:core/v1:ConfigMap", "postgres-patroni-config").inputs as { data: Record<string, string> }).data["patroni.yml"];
+    const doc = parse(yml) as { bootstrap: { dcs: Obj }; kubernetes: Obj; postgresql: Obj };
+    expect(doc.kubernetes).toMatchObject({ role_label: "patroni-role", scope_label: "cluster-name", use_endpoints: true });
+    expect(doc.bootstrap.dcs).toMatchObject({ synchronous_mode: true, synchronous_node_count: 1, ttl: 20, loop_wait: 5, retry_timeout: 5 });
+    expect(e.find((x) => x.name === "PATRONI_NAME")?.valueFrom).toEqual({ fieldRef: { fieldPath: "metadata.name" } });
+    expect(e.find((x) => x.name === "PATRONI_POSTGRESQL_CONNECT_ADDRESS")?.value).toBe("$(PATRONI_KUBERNETES_POD_IP):5432");
+    for (const name of ["PATRONI_SUPERUSER_PASSWORD", "PATRONI_REPLICATION_PASSWORD", "PATRONI_REWIND_PASSWORD"]) {
       const v = e.find((x) => x.name === name);
       expect(v?.value).toBeUndefined();
       expect(v?.valueFrom).toMatchObject({ secretKeyRef: { name: "postgres-credentials" } });
@@ -43,8 +47,8 @@ describe("PostgresCluster on Kubernetes (mocks)", () => {
     const run = await runProgram("prod");
     const labels = podLabels(run);
     const sel = (n: string) => (run.one("kubernetes:core/v1:Service", n).inputs as { spec: { selector: Record<string, string> } }).spec.selector;
-    expect(sel("postgres-primary")).toEqual({ ...labels, "spilo-role": "master" });
-    expect(sel("postgres-replica")).toEqual({ ...labels, "spilo-role": "replica" });
+    expect(sel("postgres-primary")).toEqual({ ...labels, "patroni-role": "master" });
+    expect(sel("postgres-replica")).toEqual({ ...labels, "patroni-role": "replica" });
     expect(isSubset(sel("postgres-headless"), labels)).toBe(true);
     const pdb = run.one("kubernetes:policy/v1:PodDisruptionBudget", "postgres-pdb").inputs as { spec: { selector: { matchLabels: Record<string, string> }; maxUnavailable: number } };
     expect(isSubset(pdb.spec.selector.matchLabels, labels)).toBe(true);
@@ -71,11 +75,46 @@ describe("PostgresCluster on Kubernetes (mocks)", () => {
   it("probes hit Patroni's REST API and containers run as non-root", async () => {
     const run = await runProgram("prod");
     const spec = (sts(run).spec.template as { spec: { securityContext: Obj; containers: { name: string; readinessProbe: Obj; livenessProbe: Obj }[] } }).spec;
-    expect(spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 101 });
+    expect(spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 26 });
     const pg = spec.containers.find((c) => c.name === "postgres");
     expect(pg?.readinessProbe).toMatchObject({ httpGet: { path: "/readiness", port: 8008 } });
     expect(pg?.livenessProbe).toMatchObject({ httpGet: { path: "/liveness", port: 8008 } });
     expect(spec.containers.map((c) => c.name)).toContain("exporter");
+  });
+
+  it("prod: pgBackRest archives every WAL segment to the Postgres bucket through IRSA, and the leader's backup agent takes base backups", async () => {
+    const run = await runProgram("prod");
+    const cfg = readStackFile("prod");
+    const target = workloadBucket({ namespace: cfg.namespace, region: cfg.aws.region as string, eksOidcProviderArn: cfg.aws.eksOidcProviderArn as string }, "postgres");
+    const conf = (run.one("kubernetes:core/v1:ConfigMap", "postgres-pgbackrest-config").inputs as { data: Record<string, string> }).data;
+    expect(conf["pgbackrest.conf"]).toContain(`repo1-s3-bucket=${target.bucket}`);
+    // The repository path is exactly the prefix the role may write and the lifecycle rule expires.
+    expect(conf["pgbackrest.conf"]).toContain(`repo1-path=/${target.prefix.replace(/\/$/, "")}`);
+    expect(conf["pgbackrest.conf"]).toContain("repo1-s3-key-type=web-id");
+    expect(conf["pgbackrest.conf"]).toContain(`repo1-retention-full=${cfg.backups.postgresRetentionDays}`);
+    expect(conf["agent.py"]).toContain("def tick(");
+    const doc = parse((run.one("kubernetes:core/v1:ConfigMap", "postgres-patroni-config").inputs as { data: Record<string, string> }).data["patroni.yml"]) as {
+      postgresql: { parameters: Obj; recovery_conf: Obj };
+    };
+    expect(doc.postgresql.parameters).toMatchObject({ archive_mode: "on", archive_command: "pgbackrest --config=/etc/pgbackrest/pgbackrest.conf --stanza=postgres archive-push %p" });
+    expect(doc.postgresql.recovery_conf.restore_command).toContain("archive-get");
+    const sa = run.one("kubernetes:core/v1:ServiceAccount", "postgres-serviceaccount").inputs as { metadata: { name: string; annotations: Record<string, string> } };
+    expect(sa.metadata.name).toBe(target.serviceAccount);
+    expect(sa.metadata.annotations["eks.amazonaws.com/role-arn"]).toBe(target.roleArn);
+    const containers = (sts(run).spec.template as { spec: { containers: { name: string; command: string[]; env: { name: string; value?: string; valueFrom?: unknown }[] }[] } }).spec.containers;
+    const agent = containers.find((c) => c.name === "backup-agent");
+    expect(agent?.command).toEqual(expect.arrayContaining(["python3", "/etc/pgbackrest/agent.py", `--full-every-hours=${cfg.backups.postgresFullBackupHours}`]));
+    expect(agent?.env.find((x) => x.name === "PGPASSWORD")?.valueFrom).toMatchObject({ secretKeyRef: { name: "postgres-credentials" } });
+    expect(containers.find((c) => c.name === "postgres")?.command.join(" ")).toMatch(/command -v "\$tool"[\s\S]*exec patroni \/etc\/patroni\/patroni.yml/);
+  });
+
+  it("dev (no AWS): no archive settings, no backup agent, no IRSA annotation", async () => {
+    const run = await runProgram("dev");
+    expect(run.resources.find((r) => r.name === "postgres-pgbackrest-config")).toBeUndefined();
+    const doc = parse((run.one("kubernetes:core/v1:ConfigMap", "postgres-patroni-config").inputs as { data: Record<string, string> }).data["patroni.yml"]) as { postgresql: { parameters: Obj } };
+    expect(doc.postgresql.parameters).not.toHaveProperty("archive_mode");
+    const containers = (sts(run).spec.template as { spec: { containers: { name: string }[] } }).spec.containers;
+    expect(containers.map((c) => c.name)).toEqual(["postgres", "exporter"]);
   });
 
   it("every password is a RandomPassword with a secret result, and the connection strings output is secret", async () => {

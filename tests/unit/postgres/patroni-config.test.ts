@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { postgresParameters } from "../../../infra/postgres/config/parameters";
-import { patroniConfig, spiloConfiguration, type PatroniConfigInput } from "../../../infra/postgres/config/patroni";
+import { kubernetesPatroniYaml, patroniConfig, PATRONI_POD_ENV, type PatroniConfigInput } from "../../../infra/postgres/config/patroni";
 import { renderPgbouncerIni } from "../../../infra/postgres/config/pgbouncer";
 import { readStackFile } from "../../../local/stack-config";
 
@@ -17,11 +17,11 @@ const base: Omit<PatroniConfigInput, "dcs"> = {
 describe("patroni.yml renderer", () => {
   it("GIVEN the same input WHEN rendered for etcd3 and for Kubernetes THEN only the DCS section differs", () => {
     const etcd = patroniConfig({ ...base, dcs: { kind: "etcd3", hosts: ["127.0.0.1:2379"] } });
-    const kube = patroniConfig({ ...base, dcs: { kind: "kubernetes", labels: { app: "pg" }, scopeLabel: "cluster-name", roleLabel: "spilo-role" } });
+    const kube = patroniConfig({ ...base, dcs: { kind: "kubernetes", labels: { app: "pg" }, scopeLabel: "cluster-name", roleLabel: "patroni-role" } });
     const { etcd3, ...etcdRest } = etcd;
     const { kubernetes, ...kubeRest } = kube;
     expect(etcd3).toEqual({ hosts: ["127.0.0.1:2379"], protocol: "http" });
-    expect(kubernetes).toMatchObject({ use_endpoints: true, role_label: "spilo-role", scope_label: "cluster-name", labels: { app: "pg" } });
+    expect(kubernetes).toMatchObject({ use_endpoints: true, role_label: "patroni-role", scope_label: "cluster-name", labels: { app: "pg" } });
     expect(etcdRest).toEqual(kubeRest);
   });
 
@@ -50,14 +50,31 @@ describe("patroni.yml renderer", () => {
     expect(postgresParameters({ cpu: "500m", memory: "512Mi" })).toMatchObject({ shared_buffers: "128MB", effective_cache_size: "384MB", max_parallel_workers: 1 });
   });
 
-  it("SPILO_CONFIGURATION carries the cluster settings but no password and no per-pod fields", () => {
-    const text = spiloConfiguration({ ...base, dcs: { kind: "kubernetes", labels: { a: "b" }, scopeLabel: "cluster-name", roleLabel: "spilo-role" }, port: 5432, restApiPort: 8008 });
+  it("the pods' patroni.yml carries the cluster settings but no password and no per-pod field (those come from PATRONI_* env)", () => {
+    const { member, credentials: _c, ...rest } = base;
+    const text = kubernetesPatroniYaml({ ...rest, member, dcs: { kind: "kubernetes", labels: { a: "b" }, scopeLabel: "cluster-name", roleLabel: "patroni-role" } });
     const doc = parse(text) as Record<string, Record<string, unknown>>;
     expect(doc.bootstrap.dcs).toMatchObject({ synchronous_mode: true });
-    expect(doc.kubernetes).toMatchObject({ role_label: "spilo-role" });
-    expect(doc.postgresql).not.toHaveProperty("authentication");
+    expect(doc.kubernetes).toMatchObject({ role_label: "patroni-role", leader_label_value: "master", follower_label_value: "replica" });
+    expect(doc.kubernetes).not.toHaveProperty("pod_ip");
     expect(doc).not.toHaveProperty("name");
+    expect(doc.restapi).not.toHaveProperty("connect_address");
+    expect(doc.postgresql).not.toHaveProperty("connect_address");
+    expect(doc.postgresql.authentication).toEqual({ superuser: { username: "postgres" }, replication: { username: "replicator" }, rewind: { username: "postgres" } });
+    expect(doc.postgresql.data_dir).toBe("/data");
     expect(text).not.toMatch(/s3cret/);
+    // Every per-pod field left out is one Patroni reads from its documented environment variable.
+    expect(Object.values(PATRONI_POD_ENV).every((v) => v.startsWith("PATRONI_"))).toBe(true);
+  });
+
+  it("archives WAL per member when given archive commands, with restore_command for recovery; none otherwise", () => {
+    const archive = { archiveCommand: "pgbackrest --config=/c --stanza=s archive-push %p", restoreCommand: 'pgbackrest --config=/c --stanza=s archive-get %f "%p"', archiveTimeoutSeconds: 60 };
+    const c = patroniConfig({ ...base, archive, dcs: { kind: "etcd3", hosts: ["x:1"] } }) as { postgresql: { parameters: Record<string, unknown>; recovery_conf: Record<string, unknown> } };
+    expect(c.postgresql.parameters).toMatchObject({ archive_mode: "on", archive_command: archive.archiveCommand, archive_timeout: 60 });
+    expect(c.postgresql.recovery_conf).toEqual({ restore_command: archive.restoreCommand });
+    const none = patroniConfig({ ...base, dcs: { kind: "etcd3", hosts: ["x:1"] } }) as { postgresql: Record<string, Record<string, unknown>> };
+    expect(none.postgresql.parameters).not.toHaveProperty("archive_mode");
+    expect(none.postgresql).not.toHaveProperty("recovery_conf");
   });
 });
 

@@ -4,11 +4,11 @@ import { bestPracticeViolations } from "../k8s/best-practices";
 
 describe("restricted securityContext helpers", () => {
   it("pod: non-root with the image's uid/gid, seccomp RuntimeDefault", () => {
-    expect(restrictedPodSecurityContext(imageUsers.spilo)).toEqual({
+    expect(restrictedPodSecurityContext(imageUsers.patroni)).toEqual({
       runAsNonRoot: true,
-      runAsUser: 101,
-      runAsGroup: 103,
-      fsGroup: 103,
+      runAsUser: 26,
+      runAsGroup: 26,
+      fsGroup: 26,
       fsGroupChangePolicy: "OnRootMismatch",
       seccompProfile: { type: "RuntimeDefault" },
     });
