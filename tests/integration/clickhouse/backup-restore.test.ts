@@ -13,6 +13,9 @@ import {
   type ClickHouseBackupSpec,
 } from "../../../infra/backups/clickhouse";
 import { storageWorkloads } from "../../../infra/aws/workloads";
+import { scheduledBackupStatement } from "../../../infra/clickhouse/backup-job";
+import { usersSection } from "../../../infra/clickhouse/manifests";
+import { readStackFile } from "../../../local/stack-config";
 import { openExecutor, type ClickHouseExecutor } from "../../../infra/providers/clickhouse/executor";
 import { ohlcvQuery, renderClickHouseSchema, type RenderOptions } from "../../../schemas/clickhouse";
 import { engineDir } from "./engine-dir";
@@ -22,7 +25,8 @@ import { generateTicks, tickRow, type Tick } from "./synthetic-ticks";
 // Real engine: chdb (ClickHouse 26.7 in-process) with the rendered backup settings as its config file;
 // S3 is moto's S3 server on 127.0.0.1. The statements are the ones the CronJob runs, only the
 // endpoint differs (path style on 127.0.0.1 instead of AWS's virtual-hosted URL).
-const N_TICKS = 300_000;
+// CH_BACKUP_TICKS=2000000 measures a bigger backup (printed); the default keeps the file quick.
+const N_TICKS = Number(process.env.CH_BACKUP_TICKS ?? 300_000);
 const dir = engineDir("backup-restore");
 const BUCKET = "data-test-ch-backups-000000000000-eu-west-1";
 const render: RenderOptions = { mode: "single-node", cluster: "trading", retention: { ticksDays: 30, tradesDays: 90, quotesDays: 14 }, kafka: { brokers: "127.0.0.1:1" } };
@@ -162,4 +166,24 @@ describe("ClickHouse BACKUP/RESTORE from infra/backups/clickhouse.ts on chdb (Cl
     expect(String(err)).toMatch(/already exists|not empty|CANNOT_RESTORE_TABLE/i);
     expect(await fingerprint("market")).toEqual(before);
   });
+
+  it("clustered (what the CronJob sends, prod config with Kafka tables) and the backup user's grants parse on the engine", async () => {
+    const prod = readStackFile("prod");
+    const destination = { kind: "s3", bucket: BUCKET, region: "eu-west-1", prefix: "backups/" } as const;
+    const scheduled = scheduledBackupStatement({ config: prod.clickhouse, database: "market", destination, kafkaBrokers: "kafka:9092" });
+    const restore = restoreStatement({ database: "market", mode: "clustered", cluster: "trading", exclude: backupExclusions(objects), destination }, "n", { into: "market_check" });
+    for (const sql of [scheduled, restore]) {
+      const [r] = await exec.query<{ f: string }>(`SELECT formatQuery(${sqlString(sql)}) AS f`);
+      expect(r.f, sql).toMatch(/^(BACKUP|RESTORE) DATABASE market .*EXCEPT TABLES? .*ticks_queue.* ON CLUSTER trading (TO|FROM) S3\(/);
+    }
+    const users = usersSection({ name: "c", namespace: "n", environment: "prod", config: prod.clickhouse, storageClass: "gp3", usersSecret: "s", database: "market", monitoring: false });
+    for (const g of users["backup/grants/query"] as string[]) {
+      const [r] = await exec.query<{ f: string }>(`SELECT formatQuery(${sqlString(`${g} TO backup`)}) AS f`);
+      expect(r.f).toMatch(/^GRANT (BACKUP|CLUSTER|S3) ON /);
+    }
+  });
 });
+
+function sqlString(s: string): string {
+  return `'${s.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
+}
