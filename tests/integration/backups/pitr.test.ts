@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { Client } from "pg";
+import type { Client } from "pg";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { connect } from "../../../infra/postgres/client/connect";
 import { ARCHIVER_QUERY } from "../../../infra/postgres/config/monitoring";
