@@ -12,6 +12,11 @@ export interface DebeziumSource {
    * reference on Kubernetes (`${secrets:ns/secret:password}`), never a literal in a CR.
    */
   readonly password: string;
+  /**
+   * Debezium's database.sslmode: "require" on Kubernetes, where the server refuses plain connections from
+   * the pod network (hostssl); "disable" for the local tier. Defaults to "require".
+   */
+  readonly sslmode?: "disable" | "require";
 }
 
 export interface DebeziumOptions {
@@ -48,6 +53,7 @@ export function debeziumConnectorConfig(src: DebeziumSource, opts: DebeziumOptio
     "database.dbname": src.database,
     "database.user": src.user,
     "database.password": src.password,
+    "database.sslmode": src.sslmode ?? "require",
     "slot.name": slotName(src.database),
     "slot.drop.on.stop": "false",
     "publication.name": CDC_PUBLICATION,

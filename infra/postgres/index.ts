@@ -12,6 +12,7 @@ import { SUPERUSER } from "./config/patroni";
 import { DATABASE, EXPORTER_PORT, PATRONI_PORT, PG_PORT, PGBOUNCER_PORT, ROLE_LABEL, SCOPE_LABEL } from "./names";
 import { pgbouncerDeployment } from "./pgbouncer";
 import { patroniRbac } from "./rbac";
+import { postgresDnsNames, postgresTlsSecret } from "./tls";
 import { imageUsers } from "../security";
 import { patroniStatefulSet, type PostgresBackupTarget } from "./statefulset";
 
@@ -97,6 +98,8 @@ export class PostgresCluster extends pulumi.ComponentResource {
   readonly connectionStrings?: pulumi.Output<PostgresConnectionStrings>;
   /** Name of the Kubernetes Secret holding superuser/replication/app passwords. */
   readonly credentialsSecretName?: pulumi.Output<string>;
+  /** PEM of the generated CA the server certificate chains to (public); absent with cert-manager or on local. */
+  readonly caCertificate?: pulumi.Output<string>;
   /** Present when Args.migrations is set. */
   migrations?: PostgresMigrations;
 
@@ -139,6 +142,10 @@ export class PostgresCluster extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+    const tlsSecret = postgresTlsSecret(
+      { name, namespace: args.namespace, labels: podLabels, dnsNames: ns.apply((n) => postgresDnsNames(name, n)), config: c.tls },
+      this,
+    );
     const sa = patroniRbac(name, args.namespace, podLabels, this, args.backup ? { "eks.amazonaws.com/role-arn": args.backup.roleArn } : {});
     patroniStatefulSet(
       {
@@ -154,6 +161,7 @@ export class PostgresCluster extends pulumi.ComponentResource {
         clientCidr: args.clientCidr ?? "10.0.0.0/8",
         backup: args.backup,
         user: imageUsers.patroni,
+        tlsSecret: tlsSecret.secretName,
       },
       this,
     );
@@ -194,23 +202,27 @@ export class PostgresCluster extends pulumi.ComponentResource {
           ),
         adminUser: PGBOUNCER_ADMIN,
         requireAntiAffinity: args.environment === "prod",
+        tlsSecret: tlsSecret.secretName,
       },
       this,
     );
 
     this.credentialsSecretName = credentials.metadata.name;
+    this.caCertificate = tlsSecret.caCertificate;
     this.connectionStrings = pulumi.secret(
       pulumi.all([this.endpoints, superuser.result, app.result]).apply(([e, s, a]) => ({
-        primary: `postgresql://${SUPERUSER}:${encodeURIComponent(s)}@${e.primary}/${DATABASE}?target_session_attrs=read-write`,
-        pooler: `postgresql://${APP_USER}:${encodeURIComponent(a)}@${e.pooler}/${DATABASE}`,
-        poolerReadOnly: `postgresql://${APP_USER}:${encodeURIComponent(a)}@${e.pooler}/${DATABASE}_ro`,
+        // sslmode=require: the server and PgBouncer refuse plain connections from the network; clients that
+        // want verify-full take the CA from the caCertificate output (or the Secret's ca.crt).
+        primary: `postgresql://${SUPERUSER}:${encodeURIComponent(s)}@${e.primary}/${DATABASE}?target_session_attrs=read-write&sslmode=require`,
+        pooler: `postgresql://${APP_USER}:${encodeURIComponent(a)}@${e.pooler}/${DATABASE}?sslmode=require`,
+        poolerReadOnly: `postgresql://${APP_USER}:${encodeURIComponent(a)}@${e.pooler}/${DATABASE}_ro?sslmode=require`,
       })),
     );
     if (args.migrations) {
       const url = args.migrations.connectionString ?? this.connectionStrings.apply((c) => c.primary);
       this.migrations = this.migrationsResource(name, args, url, [credentials]);
     }
-    this.registerOutputs({ endpoints: this.endpoints, connectionStrings: this.connectionStrings, credentialsSecretName: this.credentialsSecretName });
+    this.registerOutputs({ endpoints: this.endpoints, connectionStrings: this.connectionStrings, credentialsSecretName: this.credentialsSecretName, caCertificate: this.caCertificate });
   }
 
   private migrationsResource(name: string, args: PostgresClusterArgs, url: pulumi.Input<string>, dependsOn: pulumi.Resource[] = []): PostgresMigrations {

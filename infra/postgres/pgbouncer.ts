@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { PostgresConfig } from "../../stacks/schema/postgres";
 import { renderPgbouncerIni, renderPgbouncerUserlist } from "./config/pgbouncer";
 import { DATABASE, PG_PORT, PGBOUNCER_PORT } from "./names";
+import { TLS_KEYS } from "./tls";
 
 export interface PgbouncerDeploymentInput {
   readonly name: string;
@@ -18,7 +19,11 @@ export interface PgbouncerDeploymentInput {
   readonly adminUser: string;
   /** prod requires PgBouncer pods on different nodes; elsewhere it is preferred. */
   readonly requireAntiAffinity: boolean;
+  /** The Postgres TLS Secret: PgBouncer serves clients with its certificate and verifies the servers against its CA. */
+  readonly tlsSecret: pulumi.Input<string>;
 }
+
+const TLS_DIR = "/etc/pgbouncer-tls";
 
 /** PgBouncer in transaction mode: `trading` → primary Service, `trading_ro` → replica Service. */
 export function pgbouncerDeployment(i: PgbouncerDeploymentInput, parent: pulumi.Resource): { service: k8s.core.v1.Service } {
@@ -30,6 +35,7 @@ export function pgbouncerDeployment(i: PgbouncerDeploymentInput, parent: pulumi.
     database: DATABASE,
     authFile: "/etc/pgbouncer-auth/userlist.txt",
     adminUser: i.adminUser,
+    tls: { certFile: `${TLS_DIR}/${TLS_KEYS.cert}`, keyFile: `${TLS_DIR}/${TLS_KEYS.key}`, caFile: `${TLS_DIR}/${TLS_KEYS.ca}` },
     databases: { readWrite: { host: i.primaryService, port: PG_PORT }, readOnly: { host: i.replicaService, port: PG_PORT } },
   });
   const config = new k8s.core.v1.ConfigMap(`${i.name}-config`, { metadata: { name: i.name, namespace: i.namespace, labels: i.labels }, data: { "pgbouncer.ini": ini } }, opts);
@@ -61,7 +67,8 @@ export function pgbouncerDeployment(i: PgbouncerDeploymentInput, parent: pulumi.
                     ],
                   },
             },
-            securityContext: { runAsNonRoot: true, runAsUser: 1001, seccompProfile: { type: "RuntimeDefault" } },
+            // fsGroup makes the mounted key readable by the non-root user (mode 0440).
+            securityContext: { runAsNonRoot: true, runAsUser: 1001, fsGroup: 1001, seccompProfile: { type: "RuntimeDefault" } },
             containers: [
               {
                 name: "pgbouncer",
@@ -75,12 +82,14 @@ export function pgbouncerDeployment(i: PgbouncerDeploymentInput, parent: pulumi.
                 volumeMounts: [
                   { name: "config", mountPath: "/etc/pgbouncer" },
                   { name: "auth", mountPath: "/etc/pgbouncer-auth" },
+                  { name: "tls", mountPath: TLS_DIR, readOnly: true },
                 ],
               },
             ],
             volumes: [
               { name: "config", configMap: { name: config.metadata.name } },
               { name: "auth", secret: { secretName: auth.metadata.name } },
+              { name: "tls", secret: { secretName: i.tlsSecret, defaultMode: 0o440 } },
             ],
           },
         },

@@ -9,6 +9,7 @@ import { ARCHIVE_TIMEOUT_SECONDS, patroniArchive, renderPgBackRestConf } from ".
 import { exporterQueries } from "./config/monitoring";
 import { kubernetesPatroniYaml, PATRONI_POD_ENV, SUPERUSER } from "./config/patroni";
 import { EXPORTER_PORT, PATRONI_PORT, PG_PORT, ROLE_LABEL, SCOPE_LABEL } from "./names";
+import { TLS_KEYS } from "./tls";
 
 /** Where a member keeps its data: the PVC is mounted at PGDATA_MOUNT, PostgreSQL lives one level down. */
 const PGDATA_MOUNT = "/pgdata";
@@ -16,6 +17,7 @@ const PGDATA = `${PGDATA_MOUNT}/pg15`;
 const SOCKET_DIR = "/var/run/postgresql";
 const PATRONI_DIR = "/etc/patroni";
 const PGBACKREST_DIR = "/etc/pgbackrest";
+const TLS_DIR = "/etc/postgres-tls";
 
 export interface PostgresBackupTarget {
   /** S3 bucket, region and the repository path inside it (from infra/aws, reached through IRSA). */
@@ -45,6 +47,8 @@ export interface PatroniStatefulSetInput {
   readonly backup?: PostgresBackupTarget;
   /** uid/gid of the image's postgres user. */
   readonly user: { readonly uid: number; readonly gid: number };
+  /** Secret with tls.crt/tls.key (cert-manager layout): ssl on, hostssl for the pod network. */
+  readonly tlsSecret: pulumi.Input<string>;
 }
 
 const secretEnv = (name: string, secret: pulumi.Input<string>, key: string) => ({ name, valueFrom: { secretKeyRef: { name: secret, key } } });
@@ -90,6 +94,7 @@ export function patroniStatefulSet(i: PatroniStatefulSetInput, parent: pulumi.Re
       pgpassPath: "/tmp/pgpass",
     },
     ...(i.backup ? { archive: patroniArchive(i.name, pgbackrestConf, ARCHIVE_TIMEOUT_SECONDS) } : {}),
+    tls: { certFile: `${TLS_DIR}/${TLS_KEYS.cert}`, keyFile: `${TLS_DIR}/${TLS_KEYS.key}`, requireForRemote: true },
   });
   // No secret in here: passwords reach Patroni as PATRONI_* env from the Secret, IRSA gives pgBackRest its S3 credentials.
   const patroniConfig = new k8s.core.v1.ConfigMap(`${i.name}-patroni-config`, { metadata: meta("patroni"), data: { "patroni.yml": patroniYaml } }, { parent });
@@ -133,6 +138,7 @@ export function patroniStatefulSet(i: PatroniStatefulSetInput, parent: pulumi.Re
     tmp: { name: "tmp", mountPath: "/tmp" },
     patroni: { name: "patroni-config", mountPath: PATRONI_DIR, readOnly: true },
     pgbackrest: { name: "pgbackrest-config", mountPath: PGBACKREST_DIR, readOnly: true },
+    tls: { name: "tls", mountPath: TLS_DIR, readOnly: true },
   };
   const heartbeat = "/tmp/backup-agent.heartbeat";
 
@@ -162,7 +168,7 @@ export function patroniStatefulSet(i: PatroniStatefulSetInput, parent: pulumi.Re
     // Generous: a member replaying WAL after a crash must not be killed for being slow.
     livenessProbe: { ...probe("/liveness", 10, 6), initialDelaySeconds: 30 },
     securityContext: restricted,
-    volumeMounts: [mounts.pgdata, mounts.socket, mounts.tmp, mounts.patroni, ...(i.backup ? [mounts.pgbackrest] : [])],
+    volumeMounts: [mounts.pgdata, mounts.socket, mounts.tmp, mounts.patroni, mounts.tls, ...(i.backup ? [mounts.pgbackrest] : [])],
   };
   const agentArgs = i.backup
     ? [
@@ -241,6 +247,8 @@ export function patroniStatefulSet(i: PatroniStatefulSetInput, parent: pulumi.Re
               { name: "exporter-queries", configMap: { name: exporterConfig.metadata.name } },
               { name: "patroni-config", configMap: { name: patroniConfig.metadata.name } },
               ...(backupConfig ? [{ name: "pgbackrest-config", configMap: { name: backupConfig.metadata.name } }] : []),
+              // 0640 root:fsGroup is what PostgreSQL accepts for a key file it does not own.
+              { name: "tls", secret: { secretName: i.tlsSecret, defaultMode: 0o640 } },
               { name: "socket", emptyDir: { medium: "Memory", sizeLimit: "16Mi" } },
               { name: "tmp", emptyDir: { sizeLimit: "1Gi" } },
             ],

@@ -31,7 +31,7 @@ const SCOPE = "trading-pg";
 const HOST = "127.0.0.1";
 
 /** Debian packages the local cluster runs on (installed when missing). */
-export const POSTGRES_PACKAGES = ["postgresql-15", "patroni", "etcd-server", "pgbouncer", "python3-psycopg2", "postgresql-client-15", "pgbackrest"] as const;
+export const POSTGRES_PACKAGES = ["postgresql-15", "patroni", "etcd-server", "pgbouncer", "python3-psycopg2", "postgresql-client-15", "pgbackrest", "openssl"] as const;
 
 export interface PostgresCredentials {
   readonly user: string;
@@ -65,6 +65,8 @@ export interface PostgresEndpoints {
    * WAL archive and base backups: every member archives to one pgBackRest directory repository through
    * its own pgbackrest.conf (member.pgbackrestConfigPath), exactly as the pods do to S3.
    */
+  /** Server TLS with a CA made for this run: `ca` is its PEM, for verify-full clients. */
+  readonly tls: { readonly caFile: string; readonly ca: string };
   readonly backup: {
     readonly stanza: string;
     readonly repoPath: string;
@@ -120,6 +122,7 @@ export async function startPostgres(ctx: StartContext, cfg: StackConfig): Promis
     fs.copyFileSync(path.join(__dirname, "postgres", "pgbouncer-follow.py"), followScript);
     fs.chmodSync(followScript, 0o755);
 
+    const tls = makeLocalCertificates(path.join(dir, "tls"));
     const repoPath = path.join(dir, "pgbackrest-repo");
     fs.mkdirSync(repoPath, { recursive: true });
     const specs = Array.from({ length: c.members }, (_, i) => {
@@ -175,6 +178,9 @@ export async function startPostgres(ctx: StartContext, cfg: StackConfig): Promis
             pgpassPath: path.join(s.mdir, "pgpass"),
           },
           archive: patroniArchive(SCOPE, pgbackrestConfigPath, ARCHIVE_TIMEOUT_SECONDS),
+          // Every local client is on loopback, which stays plain for the pods' sidecars too; so TLS is on
+          // and used by clients that ask for it (replicas do, by Patroni's default sslmode=prefer), not enforced.
+          tls: { certFile: tls.certFile, keyFile: tls.keyFile, requireForRemote: false },
           credentials: { superuserPassword: superuser.password, replicationPassword },
           clientCidr: "127.0.0.1/32",
           callbacks: Object.fromEntries(
@@ -277,6 +283,7 @@ export async function startPostgres(ctx: StartContext, cfg: StackConfig): Promis
       etcd: { host: HOST, port: etcd.port, pid: etcd.proc.pid },
       synchronousNodeCount: c.synchronousNodeCount,
       binDir: POSTGRES_BIN,
+      tls: { caFile: tls.caFile, ca: fs.readFileSync(tls.caFile, "utf8") },
       backup: {
         stanza: SCOPE,
         repoPath,
@@ -289,6 +296,29 @@ export async function startPostgres(ctx: StartContext, cfg: StackConfig): Promis
     await stop();
     throw e;
   }
+}
+
+/**
+ * A throwaway CA and a server certificate for 127.0.0.1/localhost, made with openssl for this run (the
+ * pods get theirs from cert-manager or @pulumi/tls). The key is the postgres user's, mode 0600, as
+ * PostgreSQL demands.
+ */
+function makeLocalCertificates(dir: string): { caFile: string; certFile: string; keyFile: string } {
+  fs.mkdirSync(dir, { recursive: true });
+  const f = (n: string) => path.join(dir, n);
+  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+  fs.writeFileSync(f("server.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n");
+  const steps = [
+    ["req", "-x509", ...ec, "-keyout", f("ca.key"), "-out", f("ca.crt"), "-days", "7", "-subj", "/CN=data-platform local CA"],
+    ["req", ...ec, "-keyout", f("server.key"), "-out", f("server.csr"), "-subj", "/CN=127.0.0.1"],
+    ["x509", "-req", "-in", f("server.csr"), "-CA", f("ca.crt"), "-CAkey", f("ca.key"), "-CAcreateserial", "-out", f("server.crt"), "-days", "7", "-extfile", f("server.ext")],
+  ];
+  for (const args of steps) {
+    const r = spawnSync("openssl", args, { encoding: "utf8" });
+    if (r.status !== 0) throw new ServiceStartError("postgres", dir, `openssl ${args[0]} failed: ${r.stderr.trim().split("\n").slice(-3).join(" ")}`);
+  }
+  fs.chmodSync(f("server.key"), 0o600);
+  return { caFile: f("ca.crt"), certFile: f("server.crt"), keyFile: f("server.key") };
 }
 
 /**

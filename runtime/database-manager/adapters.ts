@@ -1,5 +1,5 @@
 import * as fs from "node:fs";
-import { parseConnectionString } from "../../infra/postgres/client/connect";
+import { parseConnectionString, sslOption } from "../../infra/postgres/client/connect";
 import { DEFAULT_DATABASE } from "../../schemas/clickhouse/render";
 import { DataTierConfigError, type DataTierConnection, type HostPort, type PgTarget } from "./config";
 
@@ -25,7 +25,8 @@ function pgFromUrl(url: string, where: string, problems: string[]): PgTarget | u
   try {
     const p = parseConnectionString(url);
     if (p.hosts.length !== 1) problems.push(`${where}: one host expected (the PgBouncer Service), got ${p.hosts.length}`);
-    return { host: p.hosts[0].host, port: p.hosts[0].port, database: p.database, user: p.user, password: p.password };
+    const ssl = sslOption(p.sslmode);
+    return { host: p.hosts[0].host, port: p.hosts[0].port, database: p.database, user: p.user, password: p.password, ...(ssl ? { ssl } : {}) };
   } catch (e) {
     // The parser's message never echoes the URL (it holds the password).
     problems.push(`${where}: ${(e as Error).message}`);

@@ -14,6 +14,8 @@ export interface PgTarget extends HostPort {
   readonly database: string;
   readonly user: string;
   readonly password: string;
+  /** TLS toward PgBouncer (from the URL's sslmode): omitted means plain TCP. */
+  readonly ssl?: { readonly rejectUnauthorized: boolean; readonly ca?: string };
 }
 
 export interface PostgresConnection {

@@ -27,6 +27,7 @@ function newPool(t: PgTarget, c: PostgresConnection, role: string): Pool {
     database: t.database,
     user: t.user,
     password: t.password,
+    ...(t.ssl ? { ssl: { ...t.ssl } } : {}),
     max: c.poolSize ?? 10,
     connectionTimeoutMillis: c.connectTimeoutMs ?? 3000,
     query_timeout: c.queryTimeoutMs ?? 30_000,

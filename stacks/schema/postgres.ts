@@ -30,6 +30,16 @@ export const postgresConfig = z
       defaultPoolSize: positiveInt,
       maxClientConn: positiveInt,
     }),
+    /**
+     * Server TLS (always on for Kubernetes stacks; the network gets hostssl only). With `issuer` the
+     * certificate comes from cert-manager; without, a private CA and certificate are generated and kept in
+     * state. Defaults to generated.
+     */
+    tls: z
+      .strictObject({
+        issuer: z.strictObject({ name: z.string().min(1), kind: z.enum(["Issuer", "ClusterIssuer"]) }).optional(),
+      })
+      .default({}),
     /** Transaction-history partitions: months kept online and months pre-created ahead. */
     retention: z.strictObject({
       transactionMonths: positiveInt,

@@ -13,6 +13,21 @@ export interface ParsedConnectionString {
   readonly database: string;
   readonly targetSessionAttrs: "read-write" | "any";
   readonly connectTimeoutSeconds: number;
+  /**
+   * libpq's sslmode, the values that mean something without a local file: disable (default here) and
+   * prefer connect in clear; require encrypts without checking the certificate; verify-full also checks
+   * it against the CA passed to connect() (`extra.ssl.ca`) or the system's.
+   */
+  readonly sslmode: "disable" | "prefer" | "require" | "verify-full";
+}
+
+const SSLMODES = ["disable", "prefer", "require", "verify-full"] as const;
+
+/** node-postgres ssl option for a parsed sslmode (undefined = plain TCP). */
+export function sslOption(mode: ParsedConnectionString["sslmode"], ca?: string): { rejectUnauthorized: boolean; ca?: string } | undefined {
+  if (mode === "require") return { rejectUnauthorized: false };
+  if (mode === "verify-full") return { rejectUnauthorized: true, ...(ca ? { ca } : {}) };
+  return undefined;
 }
 
 export function parseConnectionString(url: string): ParsedConnectionString {
@@ -25,6 +40,8 @@ export function parseConnectionString(url: string): ParsedConnectionString {
   const params = new URLSearchParams(m[5] ?? "");
   const tsa = params.get("target_session_attrs") ?? "any";
   if (tsa !== "read-write" && tsa !== "any") throw new Error(`connection string: target_session_attrs must be read-write or any, got ${tsa}`);
+  const sslmode = params.get("sslmode") ?? "disable";
+  if (!(SSLMODES as readonly string[]).includes(sslmode)) throw new Error(`connection string: sslmode must be one of ${SSLMODES.join(", ")}, got ${sslmode}`);
   return {
     hosts,
     user: decodeURIComponent(m[1] ?? "postgres"),
@@ -32,6 +49,7 @@ export function parseConnectionString(url: string): ParsedConnectionString {
     database: decodeURIComponent(m[4] || "postgres"),
     targetSessionAttrs: tsa,
     connectTimeoutSeconds: Number(params.get("connect_timeout") ?? 5),
+    sslmode: sslmode as ParsedConnectionString["sslmode"],
   };
 }
 
@@ -47,6 +65,7 @@ export async function connect(url: string, extra: Partial<ClientConfig> = {}): P
       password: p.password,
       database: p.database,
       connectionTimeoutMillis: p.connectTimeoutSeconds * 1000,
+      ssl: sslOption(p.sslmode),
       ...extra,
     });
     client.on("error", () => {

@@ -55,6 +55,20 @@ export interface PatroniConfigInput {
    * because each member's command names its own pgbackrest.conf. Defaults to none (no archive).
    */
   readonly archive?: PatroniArchive;
+  /** Server TLS. Defaults to none (ssl off). */
+  readonly tls?: PostgresTls;
+}
+
+export interface PostgresTls {
+  /** PEM files as the server sees them (a mounted Secret on Kubernetes). */
+  readonly certFile: string;
+  readonly keyFile: string;
+  /**
+   * Refuse unencrypted connections from clientCidr (hostssl) and make replicas and pg_rewind insist on
+   * TLS. Loopback stays plain for same-pod sidecars. False only where every client is on loopback anyway
+   * (the local tier), so the distinction cannot be drawn there.
+   */
+  readonly requireForRemote: boolean;
 }
 
 export interface PatroniArchive {
@@ -72,16 +86,22 @@ export const LEADER_LABEL_VALUE = "master";
 export const FOLLOWER_LABEL_VALUE = "replica";
 export const REPLICATION_USER = "replicator";
 
-/** scram-sha-256 only: no md5, no trust, not even on the local socket. */
-export function pgHba(clientCidr: string): string[] {
+/** scram-sha-256 only: no md5, no trust, not even on the local socket; `hostssl` for the network when TLS is required. */
+export function pgHba(clientCidr: string, requireTls = false): string[] {
+  const remote = requireTls ? "hostssl" : "host";
   const lines = [
     "local all all scram-sha-256",
     // Sidecars (exporter, backup agent) reach the server over loopback.
     "host all all 127.0.0.1/32 scram-sha-256",
-    `host replication ${REPLICATION_USER} ${clientCidr} scram-sha-256`,
-    `host all all ${clientCidr} scram-sha-256`,
+    `${remote} replication ${REPLICATION_USER} ${clientCidr} scram-sha-256`,
+    `${remote} all all ${clientCidr} scram-sha-256`,
   ];
   return [...new Set(lines)];
+}
+
+/** ssl parameters: TLS 1.2 at least, the server's cipher order. */
+export function tlsParameters(t: PostgresTls): Record<string, string> {
+  return { ssl: "on", ssl_cert_file: t.certFile, ssl_key_file: t.keyFile, ssl_min_protocol_version: "TLSv1.2", ssl_prefer_server_ciphers: "on" };
 }
 
 /**
@@ -90,6 +110,8 @@ export function pgHba(clientCidr: string): string[] {
  */
 export function patroniConfig(input: PatroniConfigInput): Record<string, unknown> {
   const { config: c, member: m } = input;
+  // Patroni puts sslmode into primary_conninfo and pg_rewind's connection.
+  const sslmode = input.tls?.requireForRemote ? { sslmode: "require" } : {};
   const dcs =
     input.dcs.kind === "etcd3"
       ? { etcd3: { hosts: [...input.dcs.hosts], protocol: "http" } }
@@ -127,7 +149,7 @@ export function patroniConfig(input: PatroniConfigInput): Record<string, unknown
           use_pg_rewind: true,
           use_slots: true,
           parameters: postgresParameters(c.resources),
-          pg_hba: pgHba(input.clientCidr),
+          pg_hba: pgHba(input.clientCidr, input.tls?.requireForRemote),
         },
       },
       initdb: [{ encoding: "UTF8" }, { locale: "C.UTF-8" }, "data-checksums", { "auth-host": "scram-sha-256" }, { "auth-local": "scram-sha-256" }],
@@ -141,17 +163,18 @@ export function patroniConfig(input: PatroniConfigInput): Record<string, unknown
       use_pg_rewind: true,
       authentication: {
         superuser: { username: SUPERUSER, password: input.credentials.superuserPassword },
-        replication: { username: REPLICATION_USER, password: input.credentials.replicationPassword },
-        rewind: { username: SUPERUSER, password: input.credentials.superuserPassword },
+        replication: { username: REPLICATION_USER, password: input.credentials.replicationPassword, ...sslmode },
+        rewind: { username: SUPERUSER, password: input.credentials.superuserPassword, ...sslmode },
       },
       parameters: {
         ...(m.socketDir ? { unix_socket_directories: m.socketDir } : {}),
         ...(input.archive
           ? { archive_mode: "on", archive_command: input.archive.archiveCommand, archive_timeout: input.archive.archiveTimeoutSeconds }
           : {}),
+        ...(input.tls ? tlsParameters(input.tls) : {}),
       },
       ...(input.archive ? { recovery_conf: { restore_command: input.archive.restoreCommand } } : {}),
-      pg_hba: pgHba(input.clientCidr),
+      pg_hba: pgHba(input.clientCidr, input.tls?.requireForRemote),
       ...(input.callbacks ? { callbacks: { ...input.callbacks } } : {}),
     },
     tags: { nofailover: false, noloadbalance: false, clonefrom: false, nosync: false },
@@ -196,6 +219,13 @@ export function kubernetesPatroniYaml(input: Omit<PatroniConfigInput, "credentia
     ...rest,
     restapi,
     ...(kubernetes ? { kubernetes } : {}),
-    postgresql: { ...pg, authentication: { superuser: { username: SUPERUSER }, replication: { username: REPLICATION_USER }, rewind: { username: SUPERUSER } } },
+    postgresql: {
+      ...pg,
+      authentication: {
+        superuser: { username: SUPERUSER },
+        replication: { username: REPLICATION_USER, ...(input.tls?.requireForRemote ? { sslmode: "require" } : {}) },
+        rewind: { username: SUPERUSER, ...(input.tls?.requireForRemote ? { sslmode: "require" } : {}) },
+      },
+    },
   });
 }

@@ -22,6 +22,11 @@ export interface PgbouncerInput {
   readonly logFile?: string;
   readonly pidFile?: string;
   readonly unixSocketDir?: string;
+  /**
+   * TLS toward clients (`client_tls_sslmode = require`, TLS 1.2+) and toward PostgreSQL
+   * (`server_tls_sslmode = verify-full` against caFile). Defaults to none.
+   */
+  readonly tls?: { readonly certFile: string; readonly keyFile: string; readonly caFile: string };
 }
 
 /** The [databases] lines for the read-write and read-only pools. */
@@ -62,6 +67,17 @@ export function renderPgbouncerIni(p: PgbouncerInput): string {
     "server_check_delay = 5",
     // Prepared statements are not safe in transaction mode before pgbouncer 1.21.
     "ignore_startup_parameters = extra_float_digits,options",
+    ...(p.tls
+      ? [
+          "client_tls_sslmode = require",
+          `client_tls_cert_file = ${p.tls.certFile}`,
+          `client_tls_key_file = ${p.tls.keyFile}`,
+          "client_tls_protocols = secure",
+          "server_tls_sslmode = verify-full",
+          `server_tls_ca_file = ${p.tls.caFile}`,
+          "server_tls_protocols = secure",
+        ]
+      : []),
     ...(p.logFile ? [`logfile = ${p.logFile}`] : []),
     ...(p.pidFile ? [`pidfile = ${p.pidFile}`] : []),
     "",
