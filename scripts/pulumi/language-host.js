@@ -145,6 +145,67 @@ function main() {
         answer(resp);
       });
     },
+    // The engine runs a policy pack (`--policy-pack DIR`, kind "analyzer") through the language host of the pack's
+    // runtime: node <@pulumi/pulumi/cmd/run-policy-pack> <engine address> <pack dir>, resolved from the pack's
+    // directory (a pack inside this repository finds the repository's node_modules). The pack prints its gRPC port
+    // on stdout; its output is streamed back, and cancelling the call (the engine is done with the analyzer)
+    // stops it. Other plugin kinds go through @pulumi/pulumi's cmd/run-plugin the same way.
+    runPlugin(call) {
+      const req = call.request;
+      const info = req.getInfo();
+      const pluginDir = (info && info.getProgramDirectory()) || req.getPwd() || state.root;
+      const analyzer = req.getKind() === "analyzer";
+      const send = (set, value) => {
+        const resp = new langpb.RunPluginResponse();
+        resp[set](value);
+        call.write(resp);
+      };
+      const request = `@pulumi/pulumi/cmd/${analyzer ? "run-policy-pack" : "run-plugin"}`;
+      let runPath;
+      try {
+        runPath = require.resolve(request, { paths: [pluginDir] });
+      } catch {
+        // The engine recognizes this message and tells the user to install the pack's dependencies.
+        send("setStderr", Buffer.from(`Error: Cannot find module '${request}' from ${pluginDir}\n`));
+        send("setExitcode", 1);
+        call.end();
+        return;
+      }
+      const opts = runtimeOptions(info, flags);
+      const args = [...opts.nodeargs, runPath, ...req.getArgsList(), ...(analyzer ? [pluginDir] : [])];
+      const env = {};
+      for (const kv of req.getEnvList()) {
+        const eq = kv.indexOf("=");
+        if (eq > 0) env[kv.slice(0, eq)] = kv.slice(eq + 1);
+      }
+      if (!req.getEnvList().length) Object.assign(env, process.env);
+      env.PULUMI_NODEJS_TYPESCRIPT = String(opts.typescript);
+      if (opts.tsconfig) env.PULUMI_NODEJS_TSCONFIG_PATH = opts.tsconfig;
+      // A policy pack runs in its own directory: @pulumi/policy reads the pack's version from ./package.json.
+      const cwd = analyzer ? pluginDir : req.getPwd() || pluginDir;
+      const child = spawn(process.execPath, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+      children.add(child);
+      let open = true;
+      child.stdout.on("data", (b) => open && send("setStdout", b));
+      child.stderr.on("data", (b) => open && send("setStderr", b));
+      const finish = (code) => {
+        children.delete(child);
+        if (!open) return;
+        open = false;
+        send("setExitcode", code);
+        call.end();
+      };
+      child.on("error", (e) => {
+        if (open) send("setStderr", Buffer.from(`could not start node: ${e.message}\n`));
+        finish(1);
+      });
+      // Wait for the pipes to drain so the last lines reach the engine before the exit code.
+      child.on("close", (code, signal) => finish(code ?? (signal ? 128 : 1)));
+      call.on("cancelled", () => {
+        open = false;
+        child.kill("SIGTERM");
+      });
+    },
     cancel(_call, callback) {
       for (const child of children) child.kill("SIGTERM");
       callback(null, new (require(resolveFrom("google-protobuf/google/protobuf/empty_pb.js", [pulumiDir])).Empty)());

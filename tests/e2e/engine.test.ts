@@ -129,6 +129,12 @@ describe.skipIf(!!reason)("real engine: the data-platform program on the local s
     expect(changed((await ws.preview()).changes)).toEqual({});
   });
 
+  it("the repository's policy pack passes the stack's preview, as the pull-request workflow runs it", async () => {
+    const r = await ws.mustRun(["preview", "--policy-pack", path.join(REPO_ROOT, "policy")]);
+    expect(r.stdout).toMatch(/data-platform@v0\.1\.0/);
+    expect(r.stdout).not.toMatch(/\[mandatory\]/);
+  });
+
   it("the state export holds no plaintext credential", async () => {
     expect(plaintextCredentialPaths(await ws.exportState())).toEqual([]);
   });
