@@ -27,6 +27,15 @@ export interface ProgramRun {
 
 const recorded: RecordedResource[] = [];
 
+const pem = (label: string, name: string) => `-----BEGIN ${label}-----\nmock-${name}\n-----END ${label}-----\n`;
+/** @pulumi/tls outputs the components put into Secrets (a kubernetes.io/tls Secret must carry tls.crt and tls.key). */
+const TLS_OUTPUTS: Record<string, (name: string) => Record<string, unknown>> = {
+  "tls:index/privateKey:PrivateKey": (n) => ({ privateKeyPem: pem("PRIVATE KEY", n), publicKeyPem: pem("PUBLIC KEY", n) }),
+  "tls:index/selfSignedCert:SelfSignedCert": (n) => ({ certPem: pem("CERTIFICATE", n) }),
+  "tls:index/certRequest:CertRequest": (n) => ({ certRequestPem: pem("CERTIFICATE REQUEST", n) }),
+  "tls:index/locallySignedCert:LocallySignedCert": (n) => ({ certPem: pem("CERTIFICATE", n) }),
+};
+
 void pulumi.runtime.setMocks(
   {
     newResource(args) {
@@ -34,7 +43,7 @@ void pulumi.runtime.setMocks(
       const computed: Record<string, unknown> =
         args.type === "random:index/randomPassword:RandomPassword" || args.type === "random:index/randomString:RandomString"
           ? { result: `mock${args.name.replace(/[^A-Za-z0-9]/g, "")}`.padEnd(Number(args.inputs.length ?? 32), "x").slice(0, Number(args.inputs.length ?? 32)) }
-          : {};
+          : (TLS_OUTPUTS[args.type]?.(args.name) ?? {});
       return { id: args.custom ? `${args.name}-id` : undefined, state: { ...args.inputs, ...computed } };
     },
     call(args) {

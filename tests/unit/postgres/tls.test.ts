@@ -35,6 +35,12 @@ describe("PostgreSQL TLS on Kubernetes (mocks)", () => {
     expect(cert.earlyRenewalHours).toBeGreaterThan(0);
     const secret = run.one("kubernetes:core/v1:Secret", "postgres-tls");
     expect((secret.inputs as { type: string }).type).toBe("kubernetes.io/tls");
+    // Each key holds the right PEM: the server's certificate and key, and the CA that signed it.
+    const data = (secret.inputs as { stringData: Record<string, string> }).stringData;
+    expect(Object.keys(data).sort()).toEqual(["ca.crt", "tls.crt", "tls.key"]);
+    expect(data["tls.crt"]).toContain("mock-postgres-server-cert");
+    expect(data["tls.key"]).toContain("mock-postgres-server-key");
+    expect(data["ca.crt"]).toContain("mock-postgres-ca\n");
     // The key makes the Secret's data a Pulumi secret (the engine marks the enclosing object).
     expect(secret.secretPaths.some((p) => p === "stringData" || p === "stringData.tls.key")).toBe(true);
     expect(run.byType("kubernetes:cert-manager.io/v1:Certificate")).toEqual([]);
