@@ -1,4 +1,4 @@
-import * as aws from "@pulumi/aws";
+import type * as Aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../../stacks/config";
 import type { BackupsConfig } from "../../stacks/schema/backups";
@@ -27,6 +27,15 @@ export interface AwsResourcesArgs {
  * private bucket per workload, and one IRSA role per workload that can touch only its own prefix.
  * No IAM users and no access keys: pods get short-lived credentials from their ServiceAccount token.
  */
+/**
+ * @pulumi/aws is required when AwsResources is built, not when this module loads: it is about a third of the
+ * program's load time and only aws.enabled stacks (prod) register AWS resources (docs/engine.md, no-op up).
+ */
+function loadAws(): typeof Aws {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require("@pulumi/aws") as typeof Aws;
+}
+
 export class AwsResources extends pulumi.ComponentResource {
   /** Per workload: bucket, prefix, region, role ARN and the ServiceAccount that may assume it. */
   readonly storage: Readonly<Record<StorageWorkload, WorkloadBucket>>;
@@ -35,12 +44,13 @@ export class AwsResources extends pulumi.ComponentResource {
 
   constructor(name: string, args: AwsResourcesArgs, opts?: pulumi.ComponentResourceOptions) {
     super("data-platform:aws:AwsResources", name, {}, opts);
+    const aws = loadAws();
     const account = accountFromOidcProviderArn(args.eksOidcProviderArn);
     const issuer = oidcIssuer(args.eksOidcProviderUrl);
     const tags = { "data-platform/namespace": args.namespace, "app.kubernetes.io/part-of": "data-platform" };
     // An explicit provider pins the region from validated stack config and carries no credentials:
     // those come from the deployer's environment (SSO/OIDC), never from the program or its state.
-    const provider = new aws.Provider(`${name}-provider`, { region: args.region as aws.Region, defaultTags: { tags } }, { parent: this });
+    const provider = new aws.Provider(`${name}-provider`, { region: args.region as Aws.Region, defaultTags: { tags } }, { parent: this });
     const child = { parent: this, provider };
 
     const key = new aws.kms.Key(

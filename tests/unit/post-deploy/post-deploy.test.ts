@@ -68,7 +68,8 @@ interface CaseResult {
  */
 function tsx(script: string, args: string[], env: Record<string, string> = {}): unknown {
   // vitest's own variables stay in the environment on purpose: the program must not mistake them for vitest.
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env, TS_NODE_TRANSPILE_ONLY: "true" };
+  // TS_NODE_PROJECT: the engine's ts-node settings (Pulumi.yaml runtime.options.tsconfig: Sucrase, transpile only).
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env, TS_NODE_TRANSPILE_ONLY: "true", TS_NODE_PROJECT: "tsconfig.pulumi.json" };
   const r = spawnSync(process.execPath, ["-r", "ts-node/register", path.join(__dirname, script), ...args], { cwd: ROOT, encoding: "utf8", env: childEnv, timeout: 240_000 });
   const last = r.stdout.trim().split("\n").pop() ?? "";
   try {
