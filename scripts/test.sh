@@ -10,4 +10,9 @@ if [[ -z "${PULUMI_BIN:-}" ]]; then
   PULUMI_BIN="$(bash scripts/ensure-pulumi.sh | tail -n 1)"
 fi
 export PULUMI_BIN PATH="$PULUMI_BIN:$PATH"
+# kube-apiserver, kubectl and kine for the server-side dry run of every object (tests/e2e/kubernetes), cached too.
+if [[ -z "${KUBE_BIN:-}" && "${DATA_PLATFORM_SKIP_KUBE_APISERVER:-}" != "1" ]]; then
+  KUBE_BIN="$(bash scripts/ensure-kube-apiserver.sh | tail -n 1)"
+fi
+export KUBE_BIN
 exec npx vitest run "$@"

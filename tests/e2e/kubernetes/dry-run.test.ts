@@ -61,8 +61,10 @@ describe.skipIf(skip)("kube-apiserver + kine, CRDs applied: kubectl apply --dry-
       metadata: { name: "unknown-cr-field", namespace: "default" },
       spec: { partitions: 3, replicas: 3, partitionz: 1 },
     }),
+    // Valid JSON and valid fields, refused by the API server's own validation (what the Postgres TLS Secret must pass).
+    object({ apiVersion: "v1", kind: "Secret", metadata: { name: "tls-without-key", namespace: "default" }, type: "kubernetes.io/tls", stringData: { "tls.crt": "x" } }),
   ];
-  const rejected = ["Deployment default/unknown-field", "ConfigMap default/wrong-type", "KafkaTopic default/unknown-cr-field"];
+  const rejected = ["Deployment default/unknown-field", "ConfigMap default/wrong-type", "KafkaTopic default/unknown-cr-field", "Secret default/tls-without-key"];
 
   it.each([
     ["client-side apply", false],
@@ -71,15 +73,17 @@ describe.skipIf(skip)("kube-apiserver + kine, CRDs applied: kubectl apply --dry-
     const r = await dryRunApply(api!, controls(), { serverSide });
     for (const f of r.failures) console.log(`[kube-apiserver] control (${mode}) rejected ${f.kind} ${f.name}: ${f.error}`);
     expect(r.failures.map((f) => `${f.kind} ${f.name}`)).toEqual(rejected);
-    for (const f of r.failures) expect(f.error).toMatch(/^Error from server/);
+    // kubectl prints a 400 as "Error from server …" and a 422 (the server's validation) as "The <Kind> "<name>" is invalid".
+    for (const f of r.failures) expect(f.error).toMatch(/^Error from server|^The \w+ "[^"]+" is invalid/);
     expect(r.failures[0].error).toMatch(/unknown field "spec\.replicaz"|\.spec\.replicaz: field not declared in schema/);
     expect(r.failures[1].error).toMatch(/\.data\.port: expected string|ConfigMap\.data of type string/);
     expect(r.failures[2].error).toMatch(/unknown field "spec\.partitionz"|\.spec\.partitionz: field not declared in schema/);
+    expect(r.failures[3].error).toMatch(/data\[tls\.key\]: Required value/);
   });
 
   it("negative control: without --validate=strict a client-side apply lets the unknown fields through (so strict is what rejects them)", async () => {
     const r = await dryRunApply(api!, controls(), { validate: "ignore" });
-    expect(r.failures.map((f) => `${f.kind} ${f.name}`)).toEqual(["ConfigMap default/wrong-type"]);
+    expect(r.failures.map((f) => `${f.kind} ${f.name}`)).toEqual(["ConfigMap default/wrong-type", "Secret default/tls-without-key"]);
   });
 
   describe.each([
