@@ -7,7 +7,7 @@ pkgs=(
   redis-server redis-sentinel redis-tools                                                        # Redis + Sentinel
   maven default-jre-headless                                                                     # Kafka jars (Maven Central)
   python3-venv                                                                                   # Milvus from PyPI
-  prometheus pgbackrest                                                                          # promtool (alert tests), pgBackRest (restore test)
+  prometheus pgbackrest openssl                                                                  # promtool (alert tests), pgBackRest (restore test), openssl (local Postgres TLS)
   procps psmisc util-linux                                                                       # ps, fuser, flock
 )
 missing=()

@@ -7,7 +7,8 @@ import type { ClickHouseCluster } from "../infra/clickhouse";
 import type { KafkaCluster } from "../infra/kafka";
 import { TOPIC_ADMIN_USER } from "../infra/kafka";
 import type { MilvusCluster } from "../infra/milvus";
-import type { PostgresCluster } from "../infra/postgres";
+import { APP_LOGIN_ROLES, type PostgresCluster } from "../infra/postgres";
+import type { Login } from "../infra/providers/postgres/logins";
 import type { RedisSentinel } from "../infra/redis";
 import { ClickHouseSchema } from "../infra/providers/clickhouse/provider";
 import type { ClickHouseConnection } from "../infra/providers/clickhouse/executor-types";
@@ -238,7 +239,7 @@ const REPO = path.resolve(__dirname, "..");
  * Registers the five providers after `dependsOn` (the components). Each gets only its own store's
  * connection, as a secret; the values come from `connections` (local file or component outputs).
  */
-export function createPostDeploy(cfg: StackConfig, connections: ConnectionOutputs, dependsOn: pulumi.Resource[]): PostDeployResources {
+export function createPostDeploy(cfg: StackConfig, connections: ConnectionOutputs, dependsOn: pulumi.Resource[], postgresLogins: pulumi.Input<Login[]> = []): PostDeployResources {
   const opts = { dependsOn };
   const conn = <K extends keyof DataTierConnections>(k: K) => pulumi.secret(connections[k]);
   const allow = cfg.allowDestructiveChanges;
@@ -254,6 +255,7 @@ export function createPostDeploy(cfg: StackConfig, connections: ConnectionOutput
         migrations: loadMigrationFiles(path.join(REPO, "schemas/postgres")),
         partitions: { monthsAhead: cfg.postgres.retention.partitionsAhead, retentionMonths: cfg.postgres.retention.transactionMonths },
         allowDestructiveChanges: allow,
+        logins: postgresLogins,
       },
       opts,
     ),
@@ -342,10 +344,14 @@ export function wirePostDeploy(cfg: StackConfig, c: DataTierComponents) {
     const ep = localEndpointsIfPresent();
     if (!ep) return {};
     const connections = plainConnections(localConnections(ep));
-    const resources = createPostDeploy(cfg, connections, dependsOn);
+    // The tier created the app login already; listing it keeps its password and grants in step all the same.
+    const app = ep.postgres!.app;
+    const logins = pulumi.secret([{ name: app.user, password: app.password, memberOf: [...APP_LOGIN_ROLES] }]);
+    const resources = createPostDeploy(cfg, connections, dependsOn, logins);
     return { ...localSystemEndpoints(ep), connections: allConnections(connections), postDeploy: postDeploySummary(resources) };
   }
   const connections = kubernetesConnections(cfg, c);
-  const resources = createPostDeploy(cfg, connections, dependsOn);
+  if (!c.postgres.appLogin) throw new Error("post-deploy: the Postgres component exposes no app login on a Kubernetes stack");
+  const resources = createPostDeploy(cfg, connections, dependsOn, c.postgres.appLogin.apply((l) => [l]));
   return { connections: allConnections(connections), postDeploy: postDeploySummary(resources) };
 }

@@ -6,6 +6,7 @@ import { workloadBucket } from "../aws/storage";
 import type { PostgresConfig } from "../../stacks/schema/postgres";
 import { serviceHost, standardLabels } from "../platform/labels";
 import { loadMigrationFiles } from "../providers/postgres/migration-files";
+import type { Login } from "../providers/postgres/logins";
 import { PostgresMigrations } from "../providers/postgres/provider";
 import * as path from "node:path";
 import { SUPERUSER } from "./config/patroni";
@@ -83,6 +84,8 @@ export interface PostgresConnectionStrings {
 }
 
 const APP_USER = "app";
+/** What the app login is granted: the roles migration 0001 creates (read-write and read-only on the schema). */
+export const APP_LOGIN_ROLES = ["app_rw", "app_ro"] as const;
 const PGBOUNCER_ADMIN = "pgbouncer_admin";
 
 /**
@@ -100,6 +103,11 @@ export class PostgresCluster extends pulumi.ComponentResource {
   readonly credentialsSecretName?: pulumi.Output<string>;
   /** PEM of the generated CA the server certificate chains to (public); absent with cert-manager or on local. */
   readonly caCertificate?: pulumi.Output<string>;
+  /**
+   * The services' login behind PgBouncer, with its generated password (secret): the post-deploy migrations create
+   * it, since Patroni creates only its own superuser and replication users.
+   */
+  readonly appLogin?: pulumi.Output<Login>;
   /** Present when Args.migrations is set. */
   migrations?: PostgresMigrations;
 
@@ -209,6 +217,7 @@ export class PostgresCluster extends pulumi.ComponentResource {
 
     this.credentialsSecretName = credentials.metadata.name;
     this.caCertificate = tlsSecret.caCertificate;
+    this.appLogin = pulumi.secret(app.result.apply((password): Login => ({ name: APP_USER, password, memberOf: [...APP_LOGIN_ROLES] })));
     this.connectionStrings = pulumi.secret(
       pulumi.all([this.endpoints, superuser.result, app.result]).apply(([e, s, a]) => ({
         // sslmode=require: the server and PgBouncer refuse plain connections from the network; clients that
@@ -220,12 +229,18 @@ export class PostgresCluster extends pulumi.ComponentResource {
     );
     if (args.migrations) {
       const url = args.migrations.connectionString ?? this.connectionStrings.apply((c) => c.primary);
-      this.migrations = this.migrationsResource(name, args, url, [credentials]);
+      this.migrations = this.migrationsResource(name, args, url, [credentials], this.appLogin.apply((l) => [l]));
     }
     this.registerOutputs({ endpoints: this.endpoints, connectionStrings: this.connectionStrings, credentialsSecretName: this.credentialsSecretName, caCertificate: this.caCertificate });
   }
 
-  private migrationsResource(name: string, args: PostgresClusterArgs, url: pulumi.Input<string>, dependsOn: pulumi.Resource[] = []): PostgresMigrations {
+  private migrationsResource(
+    name: string,
+    args: PostgresClusterArgs,
+    url: pulumi.Input<string>,
+    dependsOn: pulumi.Resource[] = [],
+    logins?: pulumi.Input<Login[]>,
+  ): PostgresMigrations {
     const dir = args.migrations?.dir ?? path.resolve(__dirname, "../../schemas/postgres");
     return new PostgresMigrations(
       `${name}-migrations`,
@@ -234,6 +249,7 @@ export class PostgresCluster extends pulumi.ComponentResource {
         migrations: loadMigrationFiles(dir),
         partitions: { monthsAhead: args.config.retention.partitionsAhead, retentionMonths: args.config.retention.transactionMonths },
         allowDestructiveChanges: args.migrations?.allowDestructiveChanges ?? false,
+        logins,
       },
       { parent: this, dependsOn },
     );

@@ -1,6 +1,7 @@
 import type { Client, DatabaseError } from "pg";
 import { connect } from "../../postgres/client/connect";
 import { redact } from "../common";
+import { ensureLogins, presentLogins, type Login } from "./logins";
 import { checksumDrift, pendingMigrations, type MigrationFile } from "./migration-files";
 
 /** The plain spec the provider works on (never Pulumi Inputs). */
@@ -12,6 +13,8 @@ export interface MigrationsSpec {
   readonly partitions: { readonly monthsAhead: number; readonly retentionMonths: number };
   /** Drop retired partitions (otherwise detach only) and forget migrations whose files are gone. */
   readonly allowDestructiveChanges: boolean;
+  /** Service logins created (or their passwords reset) after the migrations; removing one leaves it in place. */
+  readonly logins?: readonly Login[];
 }
 
 export interface MigrationsResult {
@@ -83,11 +86,14 @@ async function activePartitions(c: Client): Promise<string[]> {
   return r.rows.map((x) => x.name);
 }
 
-/** What the database has applied, for read()/refresh and for tests. */
-export async function readAppliedMigrations(spec: Pick<MigrationsSpec, "connectionString">): Promise<{ applied: Record<string, string>; activePartitions: string[] }> {
+/** What the database has applied, for read()/refresh and for tests; `logins`: those of `loginNames` that exist. */
+export async function readAppliedMigrations(
+  spec: Pick<MigrationsSpec, "connectionString">,
+  loginNames: readonly string[] = [],
+): Promise<{ applied: Record<string, string>; activePartitions: string[]; logins: Set<string> }> {
   return withClient(spec, async (c) => {
     const hasHistory = await c.query<{ t: string | null }>("select to_regclass('trading.transaction_history') as t");
-    return { applied: await appliedIn(c), activePartitions: hasHistory.rows[0].t ? await activePartitions(c) : [] };
+    return { applied: await appliedIn(c), activePartitions: hasHistory.rows[0].t ? await activePartitions(c) : [], logins: await presentLogins(c, loginNames) };
   });
 }
 
@@ -129,6 +135,14 @@ export async function applyMigrations(spec: MigrationsSpec, opts: { asOf?: strin
         appliedNow.push(m.file);
       }
       const partitionChanges = await maintainPartitions(c, spec, opts.asOf);
+      try {
+        await ensureLogins(c, spec.logins ?? []);
+      } catch (e) {
+        const secrets = [spec.connectionString, ...(spec.logins ?? []).map((l) => l.password)];
+        throw new MigrationError(
+          `postgres logins failed and were rolled back (${appliedNow.length ? `migrations applied before them: ${appliedNow.join(", ")}` : "no migration pending"}): ${redact((e as Error).message, secrets)}`,
+        );
+      }
       return { applied, appliedNow, activePartitions: await activePartitions(c), partitionChanges };
     } finally {
       await c.query("select pg_advisory_unlock(hashtext($1))", [LOCK_KEY]).catch(() => {});

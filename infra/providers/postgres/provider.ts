@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { applyMigrations, readAppliedMigrations } from "./apply";
 import { checkMigrations, diffMigrations, type MigrationsInputs, type MigrationsOutputs } from "./diff";
+import type { Login } from "./logins";
 import type { MigrationFile } from "./migration-files";
 
 /**
@@ -27,8 +28,10 @@ export const postgresMigrationsProvider: pulumi.dynamic.ResourceProvider = {
   },
   async read(id: string, props?: MigrationsOutputs) {
     if (!props?.connectionString) return { id, props: props ?? {} };
-    const now = await readAppliedMigrations(props);
-    return { id, props: { ...props, applied: now.applied, activePartitions: now.activePartitions } };
+    const logins = props.logins ?? [];
+    const now = await readAppliedMigrations(props, logins.map((l) => l.name));
+    // A login dropped by hand leaves the state, so the next diff plans to create it again.
+    return { id, props: { ...props, applied: now.applied, activePartitions: now.activePartitions, logins: logins.filter((l) => now.logins.has(l.name)) } };
   },
   // Schemas hold the trading data: removing the resource from the stack never drops anything.
   async delete() {},
@@ -43,6 +46,8 @@ export interface PostgresMigrationsArgs {
   readonly partitions: pulumi.Input<{ monthsAhead: number; retentionMonths: number }>;
   /** Drop retired partitions instead of only detaching them. Defaults to false. */
   readonly allowDestructiveChanges?: pulumi.Input<boolean>;
+  /** Service logins to create or keep in step with their passwords (secret), after the migrations. Defaults to none. */
+  readonly logins?: pulumi.Input<Login[]>;
 }
 
 /** Applies schemas/postgres/*.sql in order, once each, with checksums recorded in schema_migrations. */
@@ -60,10 +65,11 @@ export class PostgresMigrations extends pulumi.dynamic.Resource {
         migrations: args.migrations,
         partitions: args.partitions,
         allowDestructiveChanges: args.allowDestructiveChanges ?? false,
+        logins: pulumi.secret(args.logins ?? []),
         applied: undefined,
         activePartitions: undefined,
       },
-      { ...opts, additionalSecretOutputs: ["connectionString"] },
+      { ...opts, additionalSecretOutputs: ["connectionString", "logins"] },
     );
   }
 }

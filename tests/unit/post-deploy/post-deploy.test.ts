@@ -116,6 +116,9 @@ describe("post-deploy providers on Kubernetes stacks (mocks, run under ts-node a
     expect(String(byName(r, "postgres-migrations").inputs.connectionString)).toMatch(
       new RegExp(`^postgresql://postgres:mock[^@]+@postgres-primary\\.data-${stack}\\.svc\\.cluster\\.local:5432/`),
     );
+    // Nothing else creates the app login on Kubernetes: the migrations get it with the component's generated password.
+    expect(byName(r, "postgres-migrations").inputs.logins).toEqual([{ name: "app", password: expect.stringMatching(/^mockpostgresapppassword/), memberOf: ["app_rw", "app_ro"] }]);
+    expect(byName(r, "postgres-migrations").secretPaths).toContain("logins");
     expect(byName(r, "redis-functions").inputs).toMatchObject({ connection: { masterName: "trading", username: "admin", password: expect.stringMatching(/^mock/) } });
     expect(byName(r, "clickhouse-schema").inputs).toMatchObject({ mode: "clustered", cluster: "trading", connection: { kind: "http", username: "schema" } });
     expect(byName(r, "kafka-topics").inputs).toMatchObject({ connection: { sasl: { username: "kafka-topics-admin" } }, deleteTopicsOnDestroy: false, allowDestructiveChanges: false });
@@ -155,6 +158,8 @@ describe("post-deploy providers on the local stack (endpoints file via DATA_PLAT
     const pg = byName(r, "postgres-migrations");
     expect(pg.inputs.connectionString).toBe(fixture.postgres!.connectionString);
     expect(pg.secretPaths).toContain("connectionString");
+    expect(pg.inputs.logins).toEqual([{ name: fixture.postgres!.app.user, password: fixture.postgres!.app.password, memberOf: ["app_rw", "app_ro"] }]);
+    expect(pg.secretPaths).toContain("logins");
     expect(byName(r, "redis-functions").inputs.connection).toEqual({
       sentinels: [{ host: "127.0.0.1", port: 26379 }],
       masterName: "trading",
