@@ -1,4 +1,4 @@
-import { createHash, createHmac, pbkdf2Sync, randomBytes } from "node:crypto";
+import type * as Crypto from "node:crypto";
 import type { Client } from "pg";
 import type { Failure } from "./migration-files";
 
@@ -16,18 +16,30 @@ export interface Login {
 }
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
-/** Patroni's own users: their passwords live in Patroni's config, and a second owner would fight it. */
-const RESERVED = new Set(["postgres", "replicator"]);
+/**
+ * Patroni's own users: their passwords live in Patroni's config, and a second owner would fight it. An array, not a
+ * Set: Pulumi serializes this module with the provider, and a captured Set comes back as a plain object.
+ */
+const RESERVED: readonly string[] = ["postgres", "replicator"];
+
+/**
+ * node:crypto, required where it is used: inside a vitest worker vite's transform hands Pulumi's closure serializer
+ * a wrapper of a module-level built-in import that it cannot serialize (the component tests register this provider).
+ */
+function nodeCrypto(): typeof Crypto {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require("node:crypto") as typeof Crypto;
+}
 
 export function checkLogins(logins: readonly Login[] | undefined): Failure[] {
   const failures: Failure[] = [];
-  const seen = new Set<string>();
+  const seen: string[] = [];
   (logins ?? []).forEach((l, i) => {
     const at = `logins[${i}]`;
     if (!IDENTIFIER.test(l?.name ?? "")) failures.push({ property: `${at}.name`, reason: `must be a lower-case identifier (a-z, 0-9, _; at most 63), got ${JSON.stringify(l?.name)}` });
-    else if (RESERVED.has(l.name) || l.name.startsWith("pg_")) failures.push({ property: `${at}.name`, reason: `${l.name} is managed by Patroni or PostgreSQL, not by this provider` });
-    else if (seen.has(l.name)) failures.push({ property: `${at}.name`, reason: `${l.name} is listed twice` });
-    seen.add(l?.name);
+    else if (RESERVED.includes(l.name) || l.name.startsWith("pg_")) failures.push({ property: `${at}.name`, reason: `${l.name} is managed by Patroni or PostgreSQL, not by this provider` });
+    else if (seen.includes(l.name)) failures.push({ property: `${at}.name`, reason: `${l.name} is listed twice` });
+    seen.push(l?.name);
     // The reason never echoes the password.
     if (typeof l?.password !== "string" || l.password.length < 16) failures.push({ property: `${at}.password`, reason: "must be a string of at least 16 characters" });
     for (const r of l?.memberOf ?? []) {
@@ -42,7 +54,9 @@ export function checkLogins(logins: readonly Login[] | undefined): Failure[] {
  * makes it). Sending the verifier instead of the password keeps the password out of the server's statement log and
  * pg_stat_statements. Passwords here are ASCII, for which SASLprep is the identity.
  */
-export function scramVerifier(password: string, salt: Buffer = randomBytes(16), iterations = 4096): string {
+export function scramVerifier(password: string, salt?: Buffer, iterations = 4096): string {
+  const { createHash, createHmac, pbkdf2Sync, randomBytes } = nodeCrypto();
+  salt ??= randomBytes(16);
   const salted = pbkdf2Sync(Buffer.from(password, "utf8"), salt, iterations, 32, "sha256");
   const hmac = (key: Buffer, text: string) => createHmac("sha256", key).update(text).digest();
   const storedKey = createHash("sha256").update(hmac(salted, "Client Key")).digest();
