@@ -90,7 +90,7 @@ export const ARCHIVE_TIMEOUT_SECONDS = 60;
 
 /** Archive settings for patroniConfig(): every completed segment pushed, a partial one at least every `timeoutSeconds`. */
 export function patroniArchive(stanza: string, configPath: string, timeoutSeconds: number): PatroniArchive {
-  return { archiveCommand: archiveCommand(stanza, configPath), restoreCommand: restoreCommand(stanza, configPath), archiveTimeoutSeconds: timeoutSeconds };
+  return { archiveCommand: archiveCommand(stanza, configPath), archiveTimeoutSeconds: timeoutSeconds };
 }
 
 /** postgresql.conf archive_command: pushes each completed WAL segment to the repository. */
@@ -98,7 +98,7 @@ export function archiveCommand(stanza: string, configPath: string): string {
   return `pgbackrest --config=${configPath} --stanza=${stanza} archive-push %p`;
 }
 
-/** restore_command for replicas and point-in-time recovery. */
+/** restore_command for a point-in-time recovery (`pgbackrest restore` writes it itself; the members never get one). */
 export function restoreCommand(stanza: string, configPath: string): string {
   return `pgbackrest --config=${configPath} --stanza=${stanza} archive-get %f "%p"`;
 }

@@ -74,8 +74,6 @@ export interface PostgresTls {
 export interface PatroniArchive {
   /** archive_command, e.g. `pgbackrest ... archive-push %p`. */
   readonly archiveCommand: string;
-  /** restore_command: replicas that fell behind the primary's WAL, and point-in-time recovery. */
-  readonly restoreCommand: string;
   /** Seconds after which a partly filled WAL segment is switched and archived: bounds what a total loss costs. */
   readonly archiveTimeoutSeconds: number;
 }
@@ -173,7 +171,12 @@ export function patroniConfig(input: PatroniConfigInput): Record<string, unknown
           : {}),
         ...(input.tls ? tlsParameters(input.tls) : {}),
       },
-      ...(input.archive ? { recovery_conf: { restore_command: input.archive.restoreCommand } } : {}),
+      // No restore_command for the members. With one, a replica could replay from the archive a segment of the dead
+      // primary that ends past the point where the new leader forked its timeline (the segment switch archive_timeout
+      // forces), and then never stream again: "requested starting point … is not in this server's history", while
+      // Patroni 3.0 keeps reporting it as following and never rewinds it. Seen in 3 of 4 kill -9 failovers on the
+      // local cluster. Replicas stream only, their WAL kept by Patroni's slots; a point-in-time recovery gets its
+      // restore_command from `pgbackrest restore` (docs/runbook-restore.md).
       pg_hba: pgHba(input.clientCidr, input.tls?.requireForRemote),
       ...(input.callbacks ? { callbacks: { ...input.callbacks } } : {}),
     },

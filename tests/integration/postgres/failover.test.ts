@@ -50,6 +50,21 @@ async function found(ids: readonly number[]): Promise<Set<number>> {
   }
 }
 
+/**
+ * Replicas streaming from the leader, waited for up to `timeoutMs`: Patroni calls a member "running" whether or not it
+ * streams, and a replica that cannot follow the new timeline is only visible here.
+ */
+async function streamingReplicas(timeoutMs = 60_000): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const c = await connect(ep.connectionString);
+    const names = (await c.query<{ n: string }>("select application_name as n from pg_stat_replication where state = 'streaming' order by 1")).rows.map((r) => r.n);
+    await c.end();
+    if (names.length === ep.members.length - 1 || Date.now() > deadline) return names;
+    await sleep(1000);
+  }
+}
+
 async function truncate(): Promise<void> {
   const c = await connect(ep.connectionString);
   await c.query(`truncate ${TABLE}`);
@@ -106,6 +121,10 @@ describe("postgres failover on the local Patroni cluster", () => {
     const rejoined = s.members.find((m) => m.name === old);
     console.log(`[postgres failover] ${old} rejoined as ${rejoined?.role} (${rejoined?.state})`);
     expect(rejoined?.role).toMatch(/replica|sync_standby/);
+    // Both replicas stream from the new leader again, the one that was never primary too.
+    const streaming = await streamingReplicas();
+    console.log(`[postgres failover] streaming from ${elected.name}: ${streaming.join(", ")}`);
+    expect(streaming).toEqual(ep.members.map((m) => m.name).filter((n) => n !== elected.name).sort());
   });
 
   it("PgBouncer's read-write pool follows the new primary and its read-only pool reaches a replica", async () => {

@@ -94,10 +94,10 @@ describe("PostgresCluster on Kubernetes (mocks)", () => {
     expect(conf["pgbackrest.conf"]).toContain(`repo1-retention-full=${cfg.backups.postgresRetentionDays}`);
     expect(conf["agent.py"]).toContain("def tick(");
     const doc = parse((run.one("kubernetes:core/v1:ConfigMap", "postgres-patroni-config").inputs as { data: Record<string, string> }).data["patroni.yml"]) as {
-      postgresql: { parameters: Obj; recovery_conf: Obj };
+      postgresql: { parameters: Obj; recovery_conf?: Obj };
     };
     expect(doc.postgresql.parameters).toMatchObject({ archive_mode: "on", archive_command: "pgbackrest --config=/etc/pgbackrest/pgbackrest.conf --stanza=postgres archive-push %p" });
-    expect(doc.postgresql.recovery_conf.restore_command).toContain("archive-get");
+    expect(doc.postgresql.recovery_conf).toBeUndefined();
     const sa = run.one("kubernetes:core/v1:ServiceAccount", "postgres-serviceaccount").inputs as { metadata: { name: string; annotations: Record<string, string> } };
     expect(sa.metadata.name).toBe(target.serviceAccount);
     expect(sa.metadata.annotations["eks.amazonaws.com/role-arn"]).toBe(target.roleArn);

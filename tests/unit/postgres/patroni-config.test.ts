@@ -67,11 +67,13 @@ describe("patroni.yml renderer", () => {
     expect(Object.values(PATRONI_POD_ENV).every((v) => v.startsWith("PATRONI_"))).toBe(true);
   });
 
-  it("archives WAL per member when given archive commands, with restore_command for recovery; none otherwise", () => {
-    const archive = { archiveCommand: "pgbackrest --config=/c --stanza=s archive-push %p", restoreCommand: 'pgbackrest --config=/c --stanza=s archive-get %f "%p"', archiveTimeoutSeconds: 60 };
-    const c = patroniConfig({ ...base, archive, dcs: { kind: "etcd3", hosts: ["x:1"] } }) as { postgresql: { parameters: Record<string, unknown>; recovery_conf: Record<string, unknown> } };
+  it("archives WAL per member when given archive commands, and never gives the members a restore_command; none otherwise", () => {
+    const archive = { archiveCommand: "pgbackrest --config=/c --stanza=s archive-push %p", archiveTimeoutSeconds: 60 };
+    const c = patroniConfig({ ...base, archive, dcs: { kind: "etcd3", hosts: ["x:1"] } }) as { postgresql: { parameters: Record<string, unknown> } };
     expect(c.postgresql.parameters).toMatchObject({ archive_mode: "on", archive_command: archive.archiveCommand, archive_timeout: 60 });
-    expect(c.postgresql.recovery_conf).toEqual({ restore_command: archive.restoreCommand });
+    // Replicas stream only: one that replays from the archive can end up past the new leader's fork (patroni.ts).
+    expect(c.postgresql).not.toHaveProperty("recovery_conf");
+    expect(JSON.stringify(c)).not.toContain("restore_command");
     const none = patroniConfig({ ...base, dcs: { kind: "etcd3", hosts: ["x:1"] } }) as { postgresql: Record<string, Record<string, unknown>> };
     expect(none.postgresql.parameters).not.toHaveProperty("archive_mode");
     expect(none.postgresql).not.toHaveProperty("recovery_conf");
