@@ -11,6 +11,7 @@ import {
   waitForHealthyCluster,
   type PostgresEndpoints,
 } from "../../../local/services/postgres";
+import { streamingReplicas } from "./replication";
 import { ContinuousWriter } from "./writer";
 
 // Real 3-member Patroni cluster (PostgreSQL 15, etcd3 DCS, synchronous_mode) started by the global setup.
@@ -47,21 +48,6 @@ async function found(ids: readonly number[]): Promise<Set<number>> {
     return new Set(r.rows.map((x) => Number(x.id)));
   } finally {
     await c.end();
-  }
-}
-
-/**
- * Replicas streaming from the leader, waited for up to `timeoutMs`: Patroni calls a member "running" whether or not it
- * streams, and a replica that cannot follow the new timeline is only visible here.
- */
-async function streamingReplicas(timeoutMs = 60_000): Promise<string[]> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const c = await connect(ep.connectionString);
-    const names = (await c.query<{ n: string }>("select application_name as n from pg_stat_replication where state = 'streaming' order by 1")).rows.map((r) => r.n);
-    await c.end();
-    if (names.length === ep.members.length - 1 || Date.now() > deadline) return names;
-    await sleep(1000);
   }
 }
 
@@ -122,7 +108,7 @@ describe("postgres failover on the local Patroni cluster", () => {
     console.log(`[postgres failover] ${old} rejoined as ${rejoined?.role} (${rejoined?.state})`);
     expect(rejoined?.role).toMatch(/replica|sync_standby/);
     // Both replicas stream from the new leader again, the one that was never primary too.
-    const streaming = await streamingReplicas();
+    const streaming = (await streamingReplicas(ep)).map((r) => r.name);
     console.log(`[postgres failover] streaming from ${elected.name}: ${streaming.join(", ")}`);
     expect(streaming).toEqual(ep.members.map((m) => m.name).filter((n) => n !== elected.name).sort());
   });

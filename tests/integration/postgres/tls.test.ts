@@ -4,8 +4,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, inject, it } from "vitest";
 import { connect } from "../../../infra/postgres/client/connect";
-import { sleep } from "../../../local/process";
 import { type PostgresEndpoints, waitForHealthyCluster } from "../../../local/services/postgres";
+import { streamingReplicas } from "./replication";
 
 /**
  * Server TLS from the same patroni.yml renderer as the pods (ssl on, TLS 1.2 minimum), on the real local
@@ -56,15 +56,8 @@ describe("PostgreSQL TLS on the local Patroni cluster", () => {
   it("every replica streams WAL over TLS", async () => {
     // Earlier files kill and restart members: wait until every replica streams again before judging them.
     await waitForHealthyCluster(ep);
-    const c = await connect(ep.connectionString);
-    try {
-      const query = async () => (await c.query("select r.application_name, s.ssl from pg_stat_replication r join pg_stat_ssl s using (pid)")).rows as { application_name: string; ssl: boolean }[];
-      let rows = await query();
-      for (const deadline = Date.now() + 60_000; rows.length < ep.members.length - 1 && Date.now() < deadline; rows = await query()) await sleep(500);
-      expect(rows.length).toBe(ep.members.length - 1);
-      expect(rows.filter((r) => !r.ssl)).toEqual([]);
-    } finally {
-      await c.end();
-    }
+    const rows = await streamingReplicas(ep);
+    expect(rows.length).toBe(ep.members.length - 1);
+    expect(rows.filter((r) => !r.ssl)).toEqual([]);
   }, 240_000);
 });
